@@ -1,0 +1,108 @@
+"""The one error model: every failure the user can act on is an IngressgenError.
+
+Core code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a problem sits: a file and, when known, a 1-based line and column."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+def format_field_path(path: Sequence[str | int]) -> str:
+    """Render ('spec', 'ports', 0, 'port') as spec.ports[0].port."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located finding: file position, field path and a message saying what would be valid."""
+
+    location: Location
+    message: str
+    field_path: tuple[str | int, ...] = ()
+
+    def __str__(self) -> str:
+        if self.field_path:
+            return f"{self.location}: {format_field_path(self.field_path)}: {self.message}"
+        return f"{self.location}: {self.message}"
+
+
+class IngressgenError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str = "", problems: Iterable[Problem] = ()) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.location, str(p)))
+        super().__init__(message or "\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        """The lines to print for this error, most specific first."""
+        head = str(self.args[0]) if self.args and self.args[0] else ""
+        problem_lines = [str(p) for p in self.problems]
+        if head and head != "\n".join(problem_lines):
+            return [head, *problem_lines]
+        return problem_lines or [head]
+
+
+class InputError(IngressgenError):
+    """Bad input or usage: an unreadable or invalid profile, conflicting profiles, a bad option."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class CheckFailed(IngressgenError):
+    """A check failed: an invalid object, drift under --check."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class InternalError(IngressgenError):
+    """A bug in ingressgen itself, e.g. rendered text that does not parse back to the plan."""
+
+    exit_code = EXIT_INTERNAL
+
+
+@dataclass
+class ProblemCollector:
+    """Gathers problems so one run reports all of them, not just the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self, error_type: type[IngressgenError] = InputError) -> None:
+        if self.problems:
+            raise error_type(problems=self.problems)
