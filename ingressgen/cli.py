@@ -1,0 +1,151 @@
+"""The command line: parse options, call the core, turn errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ingressgen import commands
+from ingressgen.errors import EXIT_INTERNAL, IngressgenError, InputError
+from ingressgen.kube_versions import supported_kubernetes_versions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEBUG_ENV = "INGRESSGEN_DEBUG"
+
+
+def _kubernetes_version_option(function: F) -> F:
+    return click.option(
+        "--kubernetes-version",
+        metavar="X.Y",
+        help="Validate for this Kubernetes version (overrides each profile's kubernetesVersion).",
+    )(function)
+
+
+def _paths_argument(function: F) -> F:
+    return click.argument(
+        "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ingressgen")
+def cli() -> None:
+    """Turn service profiles into validated MetalLB or Cloudflare Tunnel manifests."""
+
+
+@cli.command()
+@_paths_argument
+@click.option(
+    "--out",
+    "out_dir",
+    default="out",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder.",
+)
+@click.option(
+    "--exposure",
+    type=click.Choice(["metallb", "cloudflare-tunnel"]),
+    help="Override every profile's spec.exposure.",
+)
+@_kubernetes_version_option
+@click.option(
+    "--validator",
+    type=click.Choice(["auto", "embedded", "kubeconform"]),
+    default="auto",
+    show_default=True,
+    help="Schema validator: the embedded one, kubeconform, or kubeconform when it is on PATH.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 when the generated files under --out differ from a render.",
+)
+def render(
+    paths: tuple[Path, ...],
+    out_dir: Path,
+    exposure: str | None,
+    kubernetes_version: str | None,
+    validator: str,
+    check: bool,
+) -> None:
+    """Render profiles (files or folders) into manifests under --out."""
+    _check_version_option(kubernetes_version)
+    report = commands.render(
+        list(paths),
+        out_dir,
+        exposure=exposure,
+        kubernetes_version=kubernetes_version,
+        validator=validator,
+        check=check,
+    )
+    for note in report.notes:
+        click.echo(note, err=True)
+    for line in report.lines:
+        click.echo(line)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@_paths_argument
+@_kubernetes_version_option
+def validate(paths: tuple[Path, ...], kubernetes_version: str | None) -> None:
+    """Validate existing manifest files or folders against the embedded schemas."""
+    _check_version_option(kubernetes_version)
+    report = commands.validate(list(paths), kubernetes_version=kubernetes_version)
+    for line in report.lines:
+        click.echo(line)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the profile's JSON Schema."""
+    click.echo(json.dumps(commands.profile_schema(), indent=2, ensure_ascii=False))
+
+
+def _check_version_option(version: str | None) -> None:
+    if version is not None and version not in supported_kubernetes_versions():
+        raise InputError(
+            f"--kubernetes-version {version!r} is not supported; expected one of: "
+            + ", ".join(supported_kubernetes_versions())
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: the one place that maps errors to exit codes."""
+    try:
+        returned = cli.main(args=argv, prog_name="ingressgen", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(2)
+    except IngressgenError as error:
+        for line in error.lines():
+            click.echo(f"error: {line}" if line else "error", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception:
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        else:
+            exc = sys.exc_info()[1]
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in ingressgen; "
+                f"run again with {DEBUG_ENV}=1 for a traceback to report.",
+                err=True,
+            )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(returned if isinstance(returned, int) else 0)

@@ -1,0 +1,167 @@
+"""load -> plan -> render -> parse back -> validate: everything `render` does before writing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingressgen.errors import CheckFailed, InputError, InternalError, Problem, ProblemCollector
+from ingressgen.loading import LoadOptions, load_profiles
+from ingressgen.output import GeneratedFile, RunScope
+from ingressgen.plan import LoadedProfile, Note, PlannedObject, RenderedObject
+from ingressgen.rendering import render_template
+from ingressgen.targets.registry import target_for
+from ingressgen.validation.embedded import validate_object
+from ingressgen.yaml_io import StrictLoader
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    files: list[GeneratedFile]
+    notes: list[Note]
+    scope: RunScope
+    objects: list[RenderedObject]
+
+
+def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) -> RenderResult:
+    loaded = load_profiles(paths, options)
+    _refuse_shared_folders(loaded.profiles)
+    notes = list(loaded.notes)
+    planned: list[PlannedObject] = []
+    by_exposure: dict[str, list[LoadedProfile]] = defaultdict(list)
+    for profile in loaded.profiles:
+        by_exposure[profile.profile.spec.exposure].append(profile)
+    for exposure, members in sorted(by_exposure.items()):
+        target_plan = target_for(exposure).plan(members)
+        planned.extend(target_plan.objects)
+        notes.extend(target_plan.notes)
+    rendered = _merge_identical([render_object(p) for p in planned])
+    _validate_all(rendered)
+    files = [
+        GeneratedFile(
+            path=obj.planned.path,
+            body=obj.text,
+            sources=tuple(sorted({s.id for s in obj.planned.sources})),
+        )
+        for obj in sorted(rendered, key=lambda o: o.planned.path)
+    ]
+    scope = RunScope(
+        profiles=frozenset(p.id for p in loaded.profiles),
+        folders=loaded.folders,
+        base_dir=options.base_dir,
+    )
+    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered)
+
+
+def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:
+    """Two profiles may not own the same out/<namespace>/<name>/ folder."""
+    owners: dict[tuple[str, str], LoadedProfile] = {}
+    problems: list[Problem] = []
+    for loaded in profiles:
+        key = (loaded.profile.metadata.namespace, loaded.profile.metadata.name)
+        if key in owners:
+            first = owners[key]
+            problems.append(
+                loaded.problem(
+                    ("metadata", "name"),
+                    f"{key[0]}/{key[1]} is also the namespace/name of {first.display} "
+                    f"({first.locate(('metadata', 'name'))}); both would write "
+                    f"out/{key[0]}/{key[1]}/: rename one of them",
+                )
+            )
+        else:
+            owners[key] = loaded
+    if problems:
+        raise InputError(problems=problems)
+
+
+def render_object(planned: PlannedObject) -> RenderedObject:
+    """Render one object and prove the text holds exactly that object and nothing else."""
+    text = render_template(planned.template, planned.context)
+    try:
+        documents = [d for d in yaml.load_all(text, Loader=StrictLoader) if d is not None]
+    except yaml.YAMLError as error:
+        raise InternalError(
+            f"rendered {planned.describe()} is not valid YAML ({error}); this is a bug in "
+            "ingressgen"
+        ) from None
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise InternalError(
+            f"rendered {planned.describe()} holds {len(documents)} documents instead of one "
+            "object; this is a bug in ingressgen"
+        )
+    body: dict[str, Any] = documents[0]
+    metadata = body.get("metadata") or {}
+    found = (body.get("apiVersion"), body.get("kind"), metadata.get("namespace"), metadata.get("name"))
+    expected = (planned.api_version, planned.kind, planned.namespace, planned.name)
+    if found != expected:
+        raise InternalError(
+            f"rendered text parses to {found} instead of the planned {expected}; "
+            "this is a bug in ingressgen"
+        )
+    return RenderedObject(planned, text, body)
+
+
+def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
+    """Objects several profiles emit identically become one; different content is a conflict."""
+    merged: dict[tuple[str, str, str, str], RenderedObject] = {}
+    problems: list[Problem] = []
+    for obj in objects:
+        identity = obj.planned.identity
+        existing = merged.get(identity)
+        if existing is None:
+            merged[identity] = obj
+        elif existing.text == obj.text:
+            planned = existing.planned
+            sources = tuple(sorted({*planned.sources, *obj.planned.sources}, key=lambda s: s.id))
+            merged[identity] = RenderedObject(
+                PlannedObject(
+                    planned.api_version,
+                    planned.kind,
+                    planned.name,
+                    planned.namespace,
+                    planned.template,
+                    planned.context,
+                    planned.folder,
+                    sources,
+                    planned.origin,
+                ),
+                existing.text,
+                existing.body,
+            )
+        else:
+            first = existing.planned.sources[0]
+            problems.extend(
+                source.problem(
+                    obj.planned.origin,
+                    f"{obj.planned.describe()} is also generated from {first.display} "
+                    f"({first.locate(existing.planned.origin)}) with different content; profiles "
+                    "that emit the same object must define it identically",
+                )
+                for source in obj.planned.sources
+            )
+    if problems:
+        raise InputError(problems=problems)
+    return list(merged.values())
+
+
+def _validate_all(objects: Sequence[RenderedObject]) -> None:
+    collector = ProblemCollector()
+    for obj in objects:
+        versions = sorted({s.validation_version for s in obj.planned.sources})
+        for version in versions:
+            for finding in validate_object(obj.body, version):
+                source = obj.planned.sources[0]
+                collector.add(
+                    Problem(
+                        source.locate(obj.planned.origin),
+                        f"generated {obj.planned.describe()} is invalid for Kubernetes "
+                        f"{version}: {finding}",
+                    )
+                )
+    collector.raise_if_any(CheckFailed)

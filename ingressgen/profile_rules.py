@@ -1,0 +1,54 @@
+"""Load-time rules that relate several fields of one profile.
+
+Rules that hold for every exposure live here; each target module adds its own
+(`check` in targets/*.py). A profile that passes them always renders objects
+that are valid, so users meet problems at their own file's line, not later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ingressgen.errors import Problem
+from ingressgen.plan import LoadedProfile
+from ingressgen.targets import registry
+
+# Keys ingressgen sets itself on the objects it generates; a profile may not set them.
+RESERVED_LABEL_KEYS = frozenset({"app.kubernetes.io/managed-by"})
+RESERVED_ANNOTATION_KEYS = frozenset(
+    {"external-dns.alpha.kubernetes.io/hostname", "kubernetes.io/ingress.class"}
+)
+RESERVED_PREFIXES = (
+    "ingressgen.dev/",
+    "metallb.io/",
+    "metallb.universe.tf/",
+    "cloudflare-tunnel-ingress-controller.strrl.dev/",
+)
+
+
+def check(loaded: LoadedProfile) -> Iterator[Problem]:
+    profile = loaded.profile
+    spec = profile.spec
+    if spec.websocket is not None and spec.protocol != "websocket":
+        yield loaded.problem(
+            ("spec", "websocket"),
+            f"only allowed with protocol: websocket (protocol is {spec.protocol!r}); "
+            "set spec.protocol: websocket or remove this block",
+            at_key=True,
+        )
+    for key in profile.metadata.labels:
+        if key in RESERVED_LABEL_KEYS or key.startswith(RESERVED_PREFIXES):
+            yield loaded.problem(
+                ("metadata", "labels", key),
+                f"label {key!r} is set by ingressgen itself; remove it from the profile",
+                at_key=True,
+            )
+    for key in profile.metadata.annotations:
+        if key in RESERVED_ANNOTATION_KEYS or key.lower().startswith(RESERVED_PREFIXES):
+            yield loaded.problem(
+                ("metadata", "annotations", key),
+                f"annotation {key!r} is set by ingressgen from the profile's own fields "
+                "(hostname, metallb, cloudflareTunnel); remove it from metadata.annotations",
+                at_key=True,
+            )
+    yield from registry.target_for(spec.exposure).check(loaded)

@@ -1,0 +1,1 @@
+"""One module per exposure: which objects it emits and with what context."""

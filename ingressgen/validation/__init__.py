@@ -1,0 +1,1 @@
+"""Validation of rendered objects: schemas, CRD schemas and rules."""

@@ -1,0 +1,127 @@
+"""Shared fixtures: profile builders and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ingressgen.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+METALLB_PROFILE: dict[str, Any] = {
+    "apiVersion": "ingressgen.dev/v1alpha1",
+    "kind": "ServiceProfile",
+    "metadata": {"name": "chat", "namespace": "apps"},
+    "spec": {
+        "exposure": "metallb",
+        "hostname": "chat.example.com",
+        "protocol": "websocket",
+        "service": {"port": 8080, "selector": {"app": "chat"}},
+        "websocket": {"path": "/ws", "heartbeatSeconds": 30},
+        "metallb": {
+            "version": "0.14.9",
+            "addressPool": "public",
+            "addresses": ["203.0.113.0/28"],
+        },
+    },
+}
+
+CLOUDFLARE_PROFILE: dict[str, Any] = {
+    "apiVersion": "ingressgen.dev/v1alpha1",
+    "kind": "ServiceProfile",
+    "metadata": {"name": "chat", "namespace": "apps"},
+    "spec": {
+        "exposure": "cloudflare-tunnel",
+        "hostname": "chat.example.com",
+        "protocol": "websocket",
+        "service": {"port": 8080},
+        "websocket": {"path": "/ws", "heartbeatSeconds": 30},
+        "cloudflareTunnel": {"tunnel": "edge", "credentialsSecret": "tunnel-creds"},
+    },
+}
+
+
+def metallb_profile(**changes: Any) -> dict[str, Any]:
+    return _with(METALLB_PROFILE, changes)
+
+
+def cloudflare_profile(**changes: Any) -> dict[str, Any]:
+    return _with(CLOUDFLARE_PROFILE, changes)
+
+
+def _with(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply changes given as dotted paths, e.g. {"spec.service.port": 0}; None deletes."""
+    data = copy.deepcopy(base)
+    for dotted, value in changes.items():
+        *parents, last = dotted.replace("__", ".").split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return data
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Run the CLI in-process; returns exit code, stdout and stderr."""
+
+    def invoke(*args: str | Path) -> Result:
+        with pytest.raises(SystemExit) as exited:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        code = exited.value.code
+        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Iterator[Path]:
+    """A temporary project folder that is also the working directory."""
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(previous)
+
+
+def write(root: Path, files: dict[str, str | dict[str, Any]]) -> None:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else dump(content))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder (dot-files included) with its bytes."""
+    if not folder.exists():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
