@@ -1,0 +1,37 @@
+"""ingressgen's own strict CRD schemas (ingressgen/schemas/crds/<group>/<kind>_<version>.json)."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+
+def _crd_root() -> Traversable:
+    return files("ingressgen").joinpath("schemas", "crds")
+
+
+def load_own_crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Map (group, version, kind) to each bundled schema; kind and version come from its enums."""
+    schemas: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for group_dir in _crd_root().iterdir():
+        if not group_dir.is_dir():
+            continue
+        for entry in group_dir.iterdir():
+            if not entry.name.endswith(".json"):
+                continue
+            schema: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+            api_version: str = schema["properties"]["apiVersion"]["enum"][0]
+            kind: str = schema["properties"]["kind"]["enum"][0]
+            schemas[(group_dir.name, api_version.rpartition("/")[2], kind)] = schema
+    return schemas
+
+
+def own_crd_schema_path(group: str, version: str, kind: str) -> Path | None:
+    """File of the bundled schema, or None if there is none (or it is not on disk)."""
+    resource = _crd_root().joinpath(group, f"{kind.lower()}_{version}.json")
+    if isinstance(resource, Path) and resource.is_file():
+        return resource
+    return None
