@@ -35,6 +35,7 @@ class LoadResult:
     profiles: list[LoadedProfile]
     notes: list[Note]
     folders: tuple[str, ...]  # ids of the folders given, for pruning vanished profiles
+    skipped: tuple[str, ...] = ()  # ids of bases read but never rendered: their old output goes
 
 
 def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
@@ -77,6 +78,7 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Note] = []
+    skipped: list[str] = []
     for file in files:
         try:
             result = load_profile_file(file, options)
@@ -85,12 +87,14 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
             continue
         if result is None:
             notes.append(Note(f"{display_path(file)} is a {BASE_KIND}, which is never rendered"))
+            skipped.append(profile_id(file, options.base_dir))
         else:
             loaded.append(result)
     collector.raise_if_any()
     if not loaded and not files:
         raise InputError("no profiles found (looked for *.yaml and *.yml files)")
-    return LoadResult(loaded, notes, tuple(profile_id(f, options.base_dir) for f in folders))
+    folder_ids = tuple(profile_id(f, options.base_dir) for f in folders)
+    return LoadResult(loaded, notes, folder_ids, tuple(skipped))
 
 
 def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:

@@ -51,7 +51,8 @@ def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) 
         for obj in sorted(rendered, key=lambda o: o.planned.path)
     ]
     scope = RunScope(
-        profiles=frozenset(p.id for p in loaded.profiles),
+        # A profile that became a base is still part of the run: its old output is pruned.
+        profiles=frozenset([*(p.id for p in loaded.profiles), *loaded.skipped]),
         folders=loaded.folders,
         base_dir=options.base_dir,
     )
@@ -97,7 +98,12 @@ def render_object(planned: PlannedObject) -> RenderedObject:
         )
     body: dict[str, Any] = documents[0]
     metadata = body.get("metadata") or {}
-    found = (body.get("apiVersion"), body.get("kind"), metadata.get("namespace"), metadata.get("name"))
+    found = (
+        body.get("apiVersion"),
+        body.get("kind"),
+        metadata.get("namespace"),
+        metadata.get("name"),
+    )
     expected = (planned.api_version, planned.kind, planned.namespace, planned.name)
     if found != expected:
         raise InternalError(

@@ -38,7 +38,9 @@ class Note:
     location: Location | None = None
 
     def __str__(self) -> str:
-        return f"{self.location}: note: {self.message}" if self.location else f"note: {self.message}"
+        return (
+            f"{self.location}: note: {self.message}" if self.location else f"note: {self.message}"
+        )
 
 
 @dataclass(frozen=True, eq=False)

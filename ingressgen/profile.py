@@ -103,7 +103,9 @@ Port = _bounded_int(1, 65535, "port")
 
 def _validate_target_port(value: Any) -> int | str:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"{value!r} is not valid: expected a port number (1..65535) or a port name")
+        raise ValueError(
+            f"{value!r} is not valid: expected a port number (1..65535) or a port name"
+        )
     if isinstance(value, int):
         if not names.is_port_number(value):
             raise ValueError(f"{value} is not a valid port (1..65535)")
@@ -266,9 +268,7 @@ def _validate_image(value: str) -> str:
         raise ValueError(f"{value!r} is not a valid container image reference")
     last = value.rsplit("/", 1)[-1]
     if "@" not in value and ":" not in last:
-        raise ValueError(
-            f"{value!r} has no tag: pin a release, e.g. {DEFAULT_CLOUDFLARED_IMAGE!r}"
-        )
+        raise ValueError(f"{value!r} has no tag: pin a release, e.g. {DEFAULT_CLOUDFLARED_IMAGE!r}")
     if last.split("@", 1)[0].endswith(":latest"):
         raise ValueError(
             f"{value!r} uses the 'latest' tag: pin a release, e.g. {DEFAULT_CLOUDFLARED_IMAGE!r}"
@@ -297,7 +297,9 @@ GoDuration = Annotated[
 ]
 
 
-def parse_address_range(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | tuple[Any, Any]:
+def parse_address_range(
+    text: str,
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network | tuple[Any, Any]:
     """Parse one MetalLB pool entry: a CIDR, or 'start-end' (MetalLB's ParseCIDR rules)."""
     if "-" in text:
         start_text, end_text = (part.strip() for part in text.split("-", 1))
@@ -309,7 +311,9 @@ def parse_address_range(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Netw
         if start.version != end.version:
             raise ValueError(f"invalid IP range {text!r}: both ends must be of one IP family")
         if start > end:  # type: ignore[operator]
-            raise ValueError(f"invalid IP range {text!r}: start IP {start} is after the end IP {end}")
+            raise ValueError(
+                f"invalid IP range {text!r}: start IP {start} is after the end IP {end}"
+            )
         return (start, end)
     if "/" not in text:
         try:
@@ -468,9 +472,7 @@ class MetalLB(_Model):
     version: MetalLBVersion | None = Field(
         default=None, description="MetalLB in the cluster; picks the annotation prefix."
     )
-    address_pool: DNS1123Subdomain | None = Field(
-        default=None, description="IPAddressPool name."
-    )
+    address_pool: DNS1123Subdomain | None = Field(default=None, description="IPAddressPool name.")
     create_pool: bool | None = Field(
         default=None, description="Emit the IPAddressPool and its advertisement."
     )

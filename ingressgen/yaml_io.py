@@ -52,7 +52,9 @@ def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
-    message = f"{context}: {problem}" if context and not isinstance(error, DuplicateKeyError) else problem
+    message = (
+        f"{context}: {problem}" if context and not isinstance(error, DuplicateKeyError) else problem
+    )
     if mark is None:
         return Problem(Location(file), f"not valid YAML: {message}")
     return Problem(Location(file, mark.line + 1, mark.column + 1), f"not valid YAML: {message}")

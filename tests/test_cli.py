@@ -57,11 +57,14 @@ def test_check_passes_then_fails_after_a_hand_edit(workdir: Path, run: Run) -> N
     edited.write_text(edited.read_text().replace("8080", "8081"))
     result = run("render", "profiles", "--out", "out", "--check")
     assert result.code == 1
-    assert "changed: out/messaging/messaging-service/service-messaging-service-lb.yaml" in result.out
+    assert (
+        "changed: out/messaging/messaging-service/service-messaging-service-lb.yaml" in result.out
+    )
     edited.unlink()
-    assert "missing: out/messaging/messaging-service/service-messaging-service-lb.yaml" in run(
-        "render", "profiles", "--out", "out", "--check"
-    ).out
+    assert (
+        "missing: out/messaging/messaging-service/service-messaging-service-lb.yaml"
+        in run("render", "profiles", "--out", "out", "--check").out
+    )
 
 
 def test_a_bad_profile_beside_a_good_one_writes_nothing(workdir: Path, run: Run) -> None:
@@ -70,11 +73,16 @@ def test_a_bad_profile_beside_a_good_one_writes_nothing(workdir: Path, run: Run)
     before = snapshot(workdir / "out")
     bad = dump(metallb_profile(**{"metadata.name": "bad", "spec.service.port": 0}))
     write(workdir, {"profiles/bad.yaml": bad})
-    (workdir / "profiles/good.yaml").write_text(dump(metallb_profile(**{"spec.service.port": 9090})))
+    (workdir / "profiles/good.yaml").write_text(
+        dump(metallb_profile(**{"spec.service.port": 9090}))
+    )
     result = run("render", "profiles", "--out", "out")
     assert result.code == 2
     line = bad.splitlines().index("    port: 0") + 1
-    assert f"profiles/bad.yaml:{line}:11: spec.service.port: 0 is not a valid port (1..65535)" in result.err
+    assert (
+        f"profiles/bad.yaml:{line}:11: spec.service.port: 0 is not a valid port (1..65535)"
+        in result.err
+    )
     assert "Traceback" not in result.err
     assert snapshot(workdir / "out") == before
 
@@ -93,7 +101,10 @@ def test_output_is_identical_from_any_working_directory(tmp_path: Path, run: Run
         os.chdir(previous)
     first, second = snapshot(tmp_path / "out"), snapshot(tmp_path / "out2")
     assert first == second
-    assert all(b"/tmp" not in content and str(tmp_path).encode() not in content for content in first.values())
+    assert all(
+        b"/tmp" not in content and str(tmp_path).encode() not in content
+        for content in first.values()
+    )
 
 
 def test_headers_name_sources_relative_to_the_parent_of_out(workdir: Path, run: Run) -> None:
@@ -113,7 +124,9 @@ def test_two_profiles_on_one_folder_are_refused(workdir: Path, run: Run) -> None
 
 
 def test_same_pool_with_different_addresses_is_refused(workdir: Path, run: Run) -> None:
-    other = metallb_profile(**{"metadata.name": "other", "spec.metallb.addresses": ["198.51.100.0/28"]})
+    other = metallb_profile(
+        **{"metadata.name": "other", "spec.metallb.addresses": ["198.51.100.0/28"]}
+    )
     write(workdir, {"p/a.yaml": metallb_profile(), "p/b.yaml": other})
     result = run("render", "p", "--out", "out")
     assert result.code == 2
@@ -122,7 +135,10 @@ def test_same_pool_with_different_addresses_is_refused(workdir: Path, run: Run) 
 
 
 def test_same_pool_defined_identically_is_emitted_once(workdir: Path, run: Run) -> None:
-    write(workdir, {"p/a.yaml": metallb_profile(), "p/b.yaml": metallb_profile(**{"metadata.name": "b"})})
+    write(
+        workdir,
+        {"p/a.yaml": metallb_profile(), "p/b.yaml": metallb_profile(**{"metadata.name": "b"})},
+    )
     assert run("render", "p", "--out", "out").code == 0
     pool = (workdir / "out/metallb-system/_metallb/ipaddresspool-public.yaml").read_text()
     assert "p/a.yaml" in pool and "p/b.yaml" in pool
@@ -135,12 +151,22 @@ def test_profiles_on_one_tunnel_share_one_config(workdir: Path, run: Run) -> Non
     folder = workdir / "out/apps/_cloudflared-edge"
     configmap = yaml.safe_load((folder / "configmap-cloudflared-edge.yaml").read_text())
     config = yaml.safe_load(configmap["data"]["config.yaml"])
-    assert [r.get("hostname") for r in config["ingress"]] == ["api.example.com", "chat.example.com", None]
+    assert [r.get("hostname") for r in config["ingress"]] == [
+        "api.example.com",
+        "chat.example.com",
+        None,
+    ]
     assert config["ingress"][-1] == {"service": "http_status:404"}
 
 
 def test_duplicated_host_and_path_names_both_profiles(workdir: Path, run: Run) -> None:
-    write(workdir, {"p/a.yaml": cloudflare_profile(), "p/b.yaml": cloudflare_profile(**{"metadata.name": "b"})})
+    write(
+        workdir,
+        {
+            "p/a.yaml": cloudflare_profile(),
+            "p/b.yaml": cloudflare_profile(**{"metadata.name": "b"}),
+        },
+    )
     result = run("render", "p", "--out", "out")
     assert result.code == 2 and "p/a.yaml" in result.err and "p/b.yaml" in result.err
 
@@ -172,7 +198,10 @@ def test_metallb_version_absent_emits_both_prefixes_and_one_note(workdir: Path, 
 
 @pytest.mark.parametrize(
     ("version", "prefix", "absent"),
-    [("0.14.8", "metallb.universe.tf/", "metallb.io/"), ("0.14.9", "metallb.io/", "metallb.universe.tf/")],
+    [
+        ("0.14.8", "metallb.universe.tf/", "metallb.io/"),
+        ("0.14.9", "metallb.io/", "metallb.universe.tf/"),
+    ],
 )
 def test_annotation_prefix_follows_the_metallb_version(
     workdir: Path, run: Run, version: str, prefix: str, absent: str
@@ -268,7 +297,14 @@ def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run:
         "metadata": {"name": "x"},
         "spec": {"ports": [{"port": "80"}], "bogus": 1},
     }
-    write(workdir, {"m/svc.yaml": service, "m/broken.yaml": "a: [\n", "m/ok.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}})
+    write(
+        workdir,
+        {
+            "m/svc.yaml": service,
+            "m/broken.yaml": "a: [\n",
+            "m/ok.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}},
+        },
+    )
     result = run("validate", "m")
     assert result.code == 1
     assert "m/svc.yaml:1: Service/x: spec.ports[0].port:" in result.out
@@ -277,7 +313,10 @@ def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run:
 
 
 def test_validate_refuses_unknown_kinds(workdir: Path, run: Run) -> None:
-    write(workdir, {"m/x.yaml": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}})
+    write(
+        workdir,
+        {"m/x.yaml": {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}},
+    )
     result = run("validate", "m")
     assert result.code == 1 and "no schema for Widget" in result.out
 
@@ -321,7 +360,14 @@ def test_embedded_validation_never_touches_the_network(
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kubectl_kustomize_builds_every_output_folder(workdir: Path, run: Run) -> None:
     _copy_examples(workdir)
-    write(workdir, {"profiles/ingress.yaml": cloudflare_profile(**{"spec.cloudflareTunnel.mode": "ingress-controller"})})
+    write(
+        workdir,
+        {
+            "profiles/ingress.yaml": cloudflare_profile(
+                **{"spec.cloudflareTunnel.mode": "ingress-controller"}
+            )
+        },
+    )
     assert run("render", "profiles", "--out", "out").code == 0
     folders = sorted({p.parent for p in (workdir / "out").rglob("kustomization.yaml")})
     assert len(folders) == 4

@@ -28,11 +28,23 @@ BAD_VALUES = [
     (metallb_profile(**{"metadata.name": "1chat"}), "metadata.name", "DNS-1035"),
     (metallb_profile(**{"metadata.name": "Chat"}), "metadata.name", "DNS-1035"),
     (metallb_profile(**{"metadata.name": "a" * 64}), "metadata.name", "63"),
-    (metallb_profile(**{"metadata.namespace": "apps.prod"}), "metadata.namespace", "DNS-1123 label"),
+    (
+        metallb_profile(**{"metadata.namespace": "apps.prod"}),
+        "metadata.namespace",
+        "DNS-1123 label",
+    ),
     (metallb_profile(**{"metadata.labels": {"bad key!": "x"}}), "metadata.labels", "label key"),
     (metallb_profile(**{"metadata.labels": {"k": "-bad"}}), "metadata.labels", "label value"),
-    (metallb_profile(**{"metadata.annotations": {"a/b/c": "x"}}), "metadata.annotations", "annotation key"),
-    (metallb_profile(**{"metadata.annotations": {"big": "x" * 300000}}), "metadata.annotations", "262144"),
+    (
+        metallb_profile(**{"metadata.annotations": {"a/b/c": "x"}}),
+        "metadata.annotations",
+        "annotation key",
+    ),
+    (
+        metallb_profile(**{"metadata.annotations": {"big": "x" * 300000}}),
+        "metadata.annotations",
+        "262144",
+    ),
     (metallb_profile(**{"spec.exposure": "nginx"}), "spec.exposure", "expected one of"),
     (metallb_profile(**{"spec.kubernetesVersion": 1.34}), "spec.kubernetesVersion", "quoted"),
     (metallb_profile(**{"spec.kubernetesVersion": "1.20"}), "spec.kubernetesVersion", "1.25"),
@@ -41,69 +53,244 @@ BAD_VALUES = [
     (metallb_profile(**{"spec.hostname": "chat.example.com:443"}), "spec.hostname", "port"),
     (metallb_profile(**{"spec.hostname": "*.*.example.com"}), "spec.hostname", "'*.'"),
     (metallb_profile(**{"spec.protocol": "udp"}), "spec.protocol", "expected one of"),
-    (metallb_profile(**{"spec.service.port": 0}), "spec.service.port", "0 is not a valid port (1..65535)"),
+    (
+        metallb_profile(**{"spec.service.port": 0}),
+        "spec.service.port",
+        "0 is not a valid port (1..65535)",
+    ),
     (metallb_profile(**{"spec.service.port": 65536}), "spec.service.port", "(1..65535)"),
     (metallb_profile(**{"spec.service.port": "8080"}), "spec.service.port", "whole number"),
     (metallb_profile(**{"spec.service.port": True}), "spec.service.port", "whole number"),
-    (metallb_profile(**{"spec.service.targetPort": "8080"}), "spec.service.targetPort", "without quotes"),
-    (metallb_profile(**{"spec.service.targetPort": "Web_Port"}), "spec.service.targetPort", "port name"),
+    (
+        metallb_profile(**{"spec.service.targetPort": "8080"}),
+        "spec.service.targetPort",
+        "without quotes",
+    ),
+    (
+        metallb_profile(**{"spec.service.targetPort": "Web_Port"}),
+        "spec.service.targetPort",
+        "port name",
+    ),
     (metallb_profile(**{"spec.service.targetPort": 70000}), "spec.service.targetPort", "1..65535"),
     (metallb_profile(**{"spec.service.name": "Svc"}), "spec.service.name", "DNS-1035"),
-    (metallb_profile(**{"spec.service.selector": {}}), "spec.service.selector", "must not be empty"),
-    (metallb_profile(**{"spec.service.selector": None}), "spec.service.selector", "required when exposure is metallb"),
+    (
+        metallb_profile(**{"spec.service.selector": {}}),
+        "spec.service.selector",
+        "must not be empty",
+    ),
+    (
+        metallb_profile(**{"spec.service.selector": None}),
+        "spec.service.selector",
+        "required when exposure is metallb",
+    ),
     (metallb_profile(**{"spec.service.replicas": 0}), "spec.service.replicas", "replica count"),
     (metallb_profile(**{"spec.websocket.path": "ws"}), "spec.websocket.path", "starting with '/'"),
     (metallb_profile(**{"spec.websocket.path": "/a//b"}), "spec.websocket.path", "'//'"),
     (metallb_profile(**{"spec.websocket.path": "/a/.."}), "spec.websocket.path", "'/..'"),
     (metallb_profile(**{"spec.websocket.path": "/a b"}), "spec.websocket.path", "no spaces"),
-    (metallb_profile(**{"spec.websocket.heartbeatSeconds": 0}), "spec.websocket.heartbeatSeconds", "1..3600"),
-    (metallb_profile(**{"spec.websocket.sessionAffinity": "yes"}), "spec.websocket.sessionAffinity", "true or false"),
-    (metallb_profile(**{"spec.protocol": "http"}), "spec.websocket", "only allowed with protocol: websocket"),
-    (metallb_profile(**{"spec.metallb": None}), "spec.metallb", "required when exposure is metallb"),
+    (
+        metallb_profile(**{"spec.websocket.heartbeatSeconds": 0}),
+        "spec.websocket.heartbeatSeconds",
+        "1..3600",
+    ),
+    (
+        metallb_profile(**{"spec.websocket.sessionAffinity": "yes"}),
+        "spec.websocket.sessionAffinity",
+        "true or false",
+    ),
+    (
+        metallb_profile(**{"spec.protocol": "http"}),
+        "spec.websocket",
+        "only allowed with protocol: websocket",
+    ),
+    (
+        metallb_profile(**{"spec.metallb": None}),
+        "spec.metallb",
+        "required when exposure is metallb",
+    ),
     (metallb_profile(**{"spec.metallb.addressPool": None}), "spec.metallb.addressPool", "required"),
-    (metallb_profile(**{"spec.metallb.addressPool": "Public"}), "spec.metallb.addressPool", "DNS-1123 subdomain"),
-    (metallb_profile(**{"spec.metallb.namespace": "MetalLB"}), "spec.metallb.namespace", "DNS-1123 label"),
+    (
+        metallb_profile(**{"spec.metallb.addressPool": "Public"}),
+        "spec.metallb.addressPool",
+        "DNS-1123 subdomain",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.namespace": "MetalLB"}),
+        "spec.metallb.namespace",
+        "DNS-1123 label",
+    ),
     (metallb_profile(**{"spec.metallb.version": "0.14"}), "spec.metallb.version", "X.Y.Z"),
-    (metallb_profile(**{"spec.metallb.addresses": ["203.0.113.10"]}), "spec.metallb.addresses[0]", "bare IP"),
-    (metallb_profile(**{"spec.metallb.addresses": ["203.0.113.300/32"]}), "spec.metallb.addresses[0]", "invalid CIDR"),
-    (metallb_profile(**{"spec.metallb.addresses": ["10.0.0.9-10.0.0.1"]}), "spec.metallb.addresses[0]", "after the end"),
-    (metallb_profile(**{"spec.metallb.addresses": None, "spec.metallb.createPool": True}), "spec.metallb.addresses", "required when createPool"),
-    (metallb_profile(**{"spec.metallb.loadBalancerIPs": ["203.0.113.99"]}), "spec.metallb.loadBalancerIPs[0]", "outside the pool"),
-    (metallb_profile(**{"spec.metallb.loadBalancerIPs": ["203.0.113.1", "203.0.113.2"]}), "spec.metallb.loadBalancerIPs", "at most one per IP family"),
-    (metallb_profile(**{"spec.metallb.loadBalancerIPs": ["not-an-ip"]}), "spec.metallb.loadBalancerIPs[0]", "not an IP"),
-    (metallb_profile(**{"spec.metallb.advertisement": "ospf"}), "spec.metallb.advertisement", "expected one of"),
-    (metallb_profile(**{"spec.metallb.externalTrafficPolicy": "local"}), "spec.metallb.externalTrafficPolicy", "expected one of"),
-    (metallb_profile(**{"spec.websocket.sessionAffinity": True, "spec.metallb.sessionAffinityTimeoutSeconds": 86401}), "spec.metallb.sessionAffinityTimeoutSeconds", "1..86400"),
-    (metallb_profile(**{"spec.metallb.sessionAffinityTimeoutSeconds": 60}), "spec.metallb.sessionAffinityTimeoutSeconds", "sessionAffinity: true"),
-    (metallb_profile(**{"spec.metallb.serviceName": "x" * 64}), "spec.metallb.serviceName", "DNS-1035"),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["203.0.113.10"]}),
+        "spec.metallb.addresses[0]",
+        "bare IP",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["203.0.113.300/32"]}),
+        "spec.metallb.addresses[0]",
+        "invalid CIDR",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["10.0.0.9-10.0.0.1"]}),
+        "spec.metallb.addresses[0]",
+        "after the end",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": None, "spec.metallb.createPool": True}),
+        "spec.metallb.addresses",
+        "required when createPool",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.loadBalancerIPs": ["203.0.113.99"]}),
+        "spec.metallb.loadBalancerIPs[0]",
+        "outside the pool",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.loadBalancerIPs": ["203.0.113.1", "203.0.113.2"]}),
+        "spec.metallb.loadBalancerIPs",
+        "at most one per IP family",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.loadBalancerIPs": ["not-an-ip"]}),
+        "spec.metallb.loadBalancerIPs[0]",
+        "not an IP",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.advertisement": "ospf"}),
+        "spec.metallb.advertisement",
+        "expected one of",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.externalTrafficPolicy": "local"}),
+        "spec.metallb.externalTrafficPolicy",
+        "expected one of",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.websocket.sessionAffinity": True,
+                "spec.metallb.sessionAffinityTimeoutSeconds": 86401,
+            }
+        ),
+        "spec.metallb.sessionAffinityTimeoutSeconds",
+        "1..86400",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.sessionAffinityTimeoutSeconds": 60}),
+        "spec.metallb.sessionAffinityTimeoutSeconds",
+        "sessionAffinity: true",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.serviceName": "x" * 64}),
+        "spec.metallb.serviceName",
+        "DNS-1035",
+    ),
     (metallb_profile(**{"metadata.name": "a" * 61}), "metadata.name", "derived Service name"),
-    (metallb_profile(**{"metadata.labels": {"app.kubernetes.io/managed-by": "me"}}), "metadata.labels.app.kubernetes.io/managed-by", "set by ingressgen"),
-    (metallb_profile(**{"metadata.annotations": {"metallb.io/address-pool": "x"}}), "metadata.annotations.metallb.io/address-pool", "set by ingressgen"),
-    (cloudflare_profile(**{"spec.hostname": None}), "spec.hostname", "required when exposure is cloudflare-tunnel"),
+    (
+        metallb_profile(**{"metadata.labels": {"app.kubernetes.io/managed-by": "me"}}),
+        "metadata.labels.app.kubernetes.io/managed-by",
+        "set by ingressgen",
+    ),
+    (
+        metallb_profile(**{"metadata.annotations": {"metallb.io/address-pool": "x"}}),
+        "metadata.annotations.metallb.io/address-pool",
+        "set by ingressgen",
+    ),
+    (
+        cloudflare_profile(**{"spec.hostname": None}),
+        "spec.hostname",
+        "required when exposure is cloudflare-tunnel",
+    ),
     (cloudflare_profile(**{"spec.cloudflareTunnel": None}), "spec.cloudflareTunnel", "required"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": None}), "spec.cloudflareTunnel.tunnel", "required in cloudflared mode"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": "t" * 60}), "spec.cloudflareTunnel.tunnel", "derived object name"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": "!!!"}), "spec.cloudflareTunnel.tunnel", "derived object name"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.credentialsSecret": None}), "spec.cloudflareTunnel.credentialsSecret", "never generates secrets"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.credentialsSecret": "Creds"}), "spec.cloudflareTunnel.credentialsSecret", "DNS-1123 subdomain"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.mode": "sidecar"}), "spec.cloudflareTunnel.mode", "expected one of"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.replicas": 26}), "spec.cloudflareTunnel.replicas", "1..25"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.image": "cloudflare/cloudflared"}), "spec.cloudflareTunnel.image", "no tag"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.image": "cloudflare/cloudflared:latest"}), "spec.cloudflareTunnel.image", "latest"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.namespace": "Edge"}), "spec.cloudflareTunnel.namespace", "DNS-1123 label"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.ingressClassName": "Bad"}), "spec.cloudflareTunnel.ingressClassName", "DNS-1123 subdomain"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.idleTimeoutSeconds": 0}), "spec.cloudflareTunnel.idleTimeoutSeconds", "1..86400"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.clusterDomain": "Cluster.Local"}), "spec.cloudflareTunnel.clusterDomain", "DNS-1123 subdomain"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"connectTimeout": 30}}), "spec.cloudflareTunnel.originRequest.connectTimeout", "Go duration"),
-    (cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"noTlsVerify": True}}), "spec.cloudflareTunnel.originRequest.noTlsVerify", "did you mean 'noTLSVerify'"),
-    (cloudflare_profile(**{"spec.protocol": "grpc", "spec.websocket": None}), "spec.protocol", "TLS"),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": None}),
+        "spec.cloudflareTunnel.tunnel",
+        "required in cloudflared mode",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": "t" * 60}),
+        "spec.cloudflareTunnel.tunnel",
+        "derived object name",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.tunnel": "!!!"}),
+        "spec.cloudflareTunnel.tunnel",
+        "derived object name",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.credentialsSecret": None}),
+        "spec.cloudflareTunnel.credentialsSecret",
+        "never generates secrets",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.credentialsSecret": "Creds"}),
+        "spec.cloudflareTunnel.credentialsSecret",
+        "DNS-1123 subdomain",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.mode": "sidecar"}),
+        "spec.cloudflareTunnel.mode",
+        "expected one of",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.replicas": 26}),
+        "spec.cloudflareTunnel.replicas",
+        "1..25",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.image": "cloudflare/cloudflared"}),
+        "spec.cloudflareTunnel.image",
+        "no tag",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.image": "cloudflare/cloudflared:latest"}),
+        "spec.cloudflareTunnel.image",
+        "latest",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.namespace": "Edge"}),
+        "spec.cloudflareTunnel.namespace",
+        "DNS-1123 label",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.ingressClassName": "Bad"}),
+        "spec.cloudflareTunnel.ingressClassName",
+        "DNS-1123 subdomain",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.idleTimeoutSeconds": 0}),
+        "spec.cloudflareTunnel.idleTimeoutSeconds",
+        "1..86400",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.clusterDomain": "Cluster.Local"}),
+        "spec.cloudflareTunnel.clusterDomain",
+        "DNS-1123 subdomain",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"connectTimeout": 30}}),
+        "spec.cloudflareTunnel.originRequest.connectTimeout",
+        "Go duration",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"noTlsVerify": True}}),
+        "spec.cloudflareTunnel.originRequest.noTlsVerify",
+        "did you mean 'noTLSVerify'",
+    ),
+    (
+        cloudflare_profile(**{"spec.protocol": "grpc", "spec.websocket": None}),
+        "spec.protocol",
+        "TLS",
+    ),
     (metallb_profile(**{"spec.servce": {"port": 1}}), "spec.servce", "did you mean 'service'"),
     (metallb_profile(**{"apiVersion": "v1"}), "apiVersion", "ingressgen.dev/v1alpha1"),
     (metallb_profile(**{"kind": "Service"}), "kind", "ServiceProfile"),
 ]
 
 
-@pytest.mark.parametrize(("data", "field", "fragment"), BAD_VALUES, ids=[b[1] + ":" + b[2][:20] for b in BAD_VALUES])
+@pytest.mark.parametrize(
+    ("data", "field", "fragment"), BAD_VALUES, ids=[b[1] + ":" + b[2][:20] for b in BAD_VALUES]
+)
 def test_bad_value_is_refused_with_a_located_message(
     tmp_path: Path, data: dict[str, Any], field: str, fragment: str
 ) -> None:
@@ -137,7 +324,9 @@ def test_missing_field_points_at_its_parent(tmp_path: Path) -> None:
 
 
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
-    text = dump(metallb_profile()).replace("  protocol: websocket\n", "  protocol: websocket\n  protocol: http\n")
+    text = dump(metallb_profile()).replace(
+        "  protocol: websocket\n", "  protocol: websocket\n  protocol: http\n"
+    )
     (error,) = _errors(tmp_path, text)
     assert "duplicate key 'protocol'" in error and re.search(r":\d+:3: ", error)
 
@@ -153,9 +342,7 @@ def test_two_documents_in_one_file_are_refused(tmp_path: Path) -> None:
 
 
 def test_all_errors_of_a_file_are_reported_sorted_by_line(tmp_path: Path) -> None:
-    errors = _errors(
-        tmp_path, metallb_profile(**{"metadata.name": "Bad", "spec.service.port": 0})
-    )
+    errors = _errors(tmp_path, metallb_profile(**{"metadata.name": "Bad", "spec.service.port": 0}))
     assert len(errors) == 2 and "metadata.name" in errors[0] and "spec.service.port" in errors[1]
 
 

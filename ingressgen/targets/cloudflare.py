@@ -78,7 +78,9 @@ def _check_cloudflared(loaded: LoadedProfile, settings: CloudflareTunnel) -> Ite
         )
         return
     if settings.tunnel is None:
-        yield loaded.problem((*section, "tunnel"), "required in cloudflared mode: the tunnel's name or UUID")
+        yield loaded.problem(
+            (*section, "tunnel"), "required in cloudflared mode: the tunnel's name or UUID"
+        )
     elif not names.to_dns1123_label(settings.tunnel) or not names.is_dns1123_label(
         cloudflared_name(settings.tunnel)
     ):
@@ -211,7 +213,12 @@ class _Rule:
 
     def sort_key(self) -> tuple[bool, str, int, str]:
         # Exact hosts before wildcards, longer paths first: the first matching rule wins.
-        return (self.hostname.startswith("*."), self.hostname, -len(self.path or ""), self.path or "")
+        return (
+            self.hostname.startswith("*."),
+            self.hostname,
+            -len(self.path or ""),
+            self.path or "",
+        )
 
     def as_config(self) -> dict[str, Any]:
         rule: dict[str, Any] = {"hostname": self.hostname}

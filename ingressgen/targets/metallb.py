@@ -110,7 +110,9 @@ def annotation_prefixes(metallb: MetalLB) -> tuple[str, ...]:
 
 def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
     result = TargetPlan()
-    versionless = [p for p in profiles if p.profile.spec.metallb and not p.profile.spec.metallb.version]
+    versionless = [
+        p for p in profiles if p.profile.spec.metallb and not p.profile.spec.metallb.version
+    ]
     if versionless:
         result.notes.append(
             Note(
