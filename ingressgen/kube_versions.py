@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from pathlib import Path
-
-import kubernetes_validate
 
 DEFAULT_KUBERNETES_VERSION = "1.34"
 MINIMUM_KUBERNETES_VERSION = (1, 25)
@@ -14,8 +13,14 @@ MINIMUM_KUBERNETES_VERSION = (1, 25)
 _FOLDER = re.compile(r"v([0-9]+)\.([0-9]+)\.0-local-strict")
 
 
+@functools.cache
 def schema_root() -> Path:
-    return Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    # find_spec locates the package without importing it: its __init__ pulls in the
+    # pure-Python jsonschema library, which costs a tenth of a second at every start.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("kubernetes-validate is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
 
 
 def strict_schema_folder(version: str) -> Path:

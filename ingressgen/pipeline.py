@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) 
         target_plan = target_for(exposure).plan(members)
         planned.extend(target_plan.objects)
         notes.extend(target_plan.notes)
-    rendered = _merge_identical([render_object(p) for p in planned])
+    rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
     _validate_all(rendered)
     files = [
         GeneratedFile(
@@ -113,6 +113,27 @@ def render_object(planned: PlannedObject) -> RenderedObject:
     return RenderedObject(planned, text, body)
 
 
+def _with_sources(planned: PlannedObject, sources: Sequence[LoadedProfile]) -> PlannedObject:
+    merged = tuple(sorted({*planned.sources, *sources}, key=lambda s: s.id))
+    return replace(planned, sources=merged)
+
+
+def _merge_same_context(planned: Sequence[PlannedObject]) -> list[PlannedObject]:
+    """Many profiles asking for one shared object (a pool) render it once, not once each."""
+    merged: dict[tuple[tuple[str, str, str, str], str], PlannedObject] = {}
+    for obj in planned:
+        key = (obj.identity, obj.template)
+        existing = merged.get(key)
+        if existing is not None and existing.context == obj.context:
+            merged[key] = _with_sources(existing, obj.sources)
+        elif existing is None:
+            merged[key] = obj
+        else:
+            # Different content for one object: keep both, so the conflict is reported in full.
+            merged[(obj.identity, f"{obj.template}#{len(merged)}")] = obj
+    return list(merged.values())
+
+
 def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
     """Objects several profiles emit identically become one; different content is a conflict."""
     merged: dict[tuple[str, str, str, str], RenderedObject] = {}
@@ -123,22 +144,8 @@ def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
         if existing is None:
             merged[identity] = obj
         elif existing.text == obj.text:
-            planned = existing.planned
-            sources = tuple(sorted({*planned.sources, *obj.planned.sources}, key=lambda s: s.id))
             merged[identity] = RenderedObject(
-                PlannedObject(
-                    planned.api_version,
-                    planned.kind,
-                    planned.name,
-                    planned.namespace,
-                    planned.template,
-                    planned.context,
-                    planned.folder,
-                    sources,
-                    planned.origin,
-                ),
-                existing.text,
-                existing.body,
+                _with_sources(existing.planned, obj.planned.sources), existing.text, existing.body
             )
         else:
             first = existing.planned.sources[0]

@@ -12,9 +12,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedYAMLError
 
 from ingressgen.errors import InputError, Location, Problem
 
@@ -91,6 +88,10 @@ class SourcePositions:
         self._loaded = False
 
     def _root(self) -> Any:
+        # Imported here: ruamel.yaml is only needed when something is wrong.
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedYAMLError
+
         if not self._loaded:
             self._loaded = True
             try:
@@ -104,6 +105,8 @@ class SourcePositions:
 
         With `at_key`, point at the last key itself (an unknown field) instead of its value.
         """
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
         node = self._root()
         position: tuple[int, int] | None = (0, 0) if node is not None else None
         for index, part in enumerate(path):

@@ -127,7 +127,9 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
     result = TargetPlan()
     tunnels: dict[tuple[str, str], list[LoadedProfile]] = defaultdict(list)
     for loaded in profiles:
-        result.notes.extend(_websocket_notes(loaded))
+        heartbeat = _heartbeat_note(loaded)
+        if heartbeat is not None:
+            result.notes.append(heartbeat)
         mode = tunnel_settings(loaded).mode
         if mode == "ingress-controller":
             result.objects.append(_ingress(loaded))
@@ -145,34 +147,45 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
             )
     for (namespace, name), members in sorted(tunnels.items()):
         result.objects.extend(_cloudflared_objects(namespace, name, members))
+    reconnect = _reconnect_note(profiles)
+    if reconnect is not None:
+        result.notes.append(reconnect)
     return result
 
 
-def _websocket_notes(loaded: LoadedProfile) -> Iterator[Note]:
+def _heartbeat_note(loaded: LoadedProfile) -> Note | None:
+    """A note when the application's pings are too rare (or unknown) for Cloudflare's idle cut."""
     profile = loaded.profile
     if profile.spec.protocol != "websocket":
-        return
+        return None
     settings = tunnel_settings(loaded)
     limit = int(settings.idle_timeout_seconds * 0.6)
     heartbeat = profile.websocket.heartbeat_seconds
     if heartbeat is None:
-        yield Note(
+        return Note(
             f"no websocket.heartbeatSeconds: Cloudflare cuts WebSockets idle for about "
             f"{settings.idle_timeout_seconds} s; the application should ping every {limit} s "
             "or less",
             loaded.locate(("spec", "protocol")),
         )
-    elif heartbeat > limit:
-        yield Note(
+    if heartbeat > limit:
+        return Note(
             f"websocket.heartbeatSeconds {heartbeat} is above {limit} s (0.6 x the "
             f"{settings.idle_timeout_seconds} s idle cut at Cloudflare's edge): idle "
             "connections will be dropped",
             loaded.locate(("spec", "websocket", "heartbeatSeconds")),
         )
-    yield Note(
-        "Cloudflare's edge restarts and cloudflared rollouts drop open WebSockets: "
-        "clients must reconnect",
-        loaded.locate(("spec", "protocol")),
+    return None
+
+
+def _reconnect_note(profiles: Sequence[LoadedProfile]) -> Note | None:
+    """Once per run: no heartbeat keeps a WebSocket open across Cloudflare's own restarts."""
+    websockets = [p for p in profiles if p.profile.spec.protocol == "websocket"]
+    if not websockets:
+        return None
+    return Note(
+        f"{len(websockets)} WebSocket profile(s) go through Cloudflare Tunnel: Cloudflare's edge "
+        "restarts and cloudflared rollouts drop open WebSockets, so clients must reconnect"
     )
 
 
