@@ -49,7 +49,7 @@ def render(
     if check:
         drift = check_output(plan)
         if drift.clean:
-            report.lines.append(f"{shown}/ is up to date ({len(result.files)} generated files)")
+            report.lines.append(f"{shown}/ is up to date ({len(result.objects)} objects)")
             return report
         report.exit_code = EXIT_CHECK_FAILED
         report.lines.extend(f"changed: {shown}/{p}" for p in drift.changed)

@@ -39,3 +39,26 @@ def test_committed_out_matches_the_example_profiles(
     finally:
         os.chdir(previous)
     assert result.code == 0, result.out + result.err
+
+
+def test_the_wheel_ships_templates_and_schemas(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    import pytest
+
+    pytest.importorskip("hatchling", reason="hatchling (the build backend) is not installed")
+    built = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = {p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*.j2")}
+    assert templates and {f"ingressgen/{t}" for t in templates} <= names
+    assert "ingressgen/schemas/crds/metallb.io/ipaddresspool_v1beta1.json" in names

@@ -18,8 +18,7 @@ import jsonschema_rs
 
 from ingressgen.kube_versions import strict_schema_folder
 from ingressgen.validation.crd_registry import load_own_crd_schemas
-
-DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
+from ingressgen.validation.crd_schema import KUBERNETES_DEFINITIONS_URI
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -57,7 +56,9 @@ def _registry(kubernetes_version: str) -> Any:
     definitions = json.loads(
         (strict_schema_folder(kubernetes_version) / "_definitions.json").read_text()
     )
-    return jsonschema_rs.Registry([(DEFINITIONS_URI, definitions)], retriever=_refuse_network)
+    return jsonschema_rs.Registry(
+        [(KUBERNETES_DEFINITIONS_URI, definitions)], retriever=_refuse_network
+    )
 
 
 def _builtin_schema(kubernetes_version: str, gvk: GroupVersionKind) -> dict[str, Any] | None:
