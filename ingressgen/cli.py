@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from ingressgen import commands
 from ingressgen.errors import EXIT_INTERNAL, IngressgenError, InputError
-from ingressgen.kube_versions import supported_kubernetes_versions
+from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,10 +26,57 @@ def _kubernetes_version_option(function: F) -> F:
     )(function)
 
 
+def _validate_version_option(function: F) -> F:
+    return click.option(
+        "--kubernetes-version",
+        metavar="X.Y",
+        help=f"Validate for this Kubernetes version (default {DEFAULT_KUBERNETES_VERSION}).",
+    )(function)
+
+
 def _paths_argument(function: F) -> F:
     return click.argument(
         "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
     )(function)
+
+
+def _validation_options(function: F) -> F:
+    """--validator, -o/--output, --crd and --skip-kind, shared by render and validate."""
+    options = [
+        click.option(
+            "--validator",
+            type=click.Choice(["auto", "embedded", "kubeconform"]),
+            default="auto",
+            show_default=True,
+            help="Schema validator: embedded, kubeconform, or kubeconform when it is found.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Choice(["text", "json", "github"]),
+            default="text",
+            show_default=True,
+            help="Report format: text, JSON, or GitHub Actions annotations.",
+        ),
+        click.option(
+            "--crd",
+            "crd_files",
+            multiple=True,
+            type=click.Path(path_type=Path, dir_okay=False),
+            metavar="FILE",
+            help="CustomResourceDefinition YAML whose schemas check matching objects (repeatable).",
+        ),
+        click.option(
+            "--skip-kind",
+            "skip_kinds",
+            multiple=True,
+            metavar="KIND",
+            help="Do not check objects of this kind; they are reported as skipped (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,13 +101,7 @@ def cli() -> None:
     help="Override every profile's spec.exposure.",
 )
 @_kubernetes_version_option
-@click.option(
-    "--validator",
-    type=click.Choice(["auto", "embedded", "kubeconform"]),
-    default="auto",
-    show_default=True,
-    help="Schema validator: the embedded one, kubeconform, or kubeconform when it is on PATH.",
-)
+@_validation_options
 @click.option(
     "--check",
     is_flag=True,
@@ -75,9 +113,14 @@ def render(
     exposure: str | None,
     kubernetes_version: str | None,
     validator: str,
+    output: str,
+    crd_files: tuple[Path, ...],
+    skip_kinds: tuple[str, ...],
     check: bool,
 ) -> None:
     """Render profiles (files or folders) into manifests under --out."""
+    from ingressgen import commands
+
     _check_version_option(kubernetes_version)
     report = commands.render(
         list(paths),
@@ -86,6 +129,9 @@ def render(
         kubernetes_version=kubernetes_version,
         validator=validator,
         check=check,
+        output=output,
+        crd_files=crd_files,
+        skip_kinds=skip_kinds,
     )
     for note in report.notes:
         click.echo(note, err=True)
@@ -96,11 +142,30 @@ def render(
 
 @cli.command()
 @_paths_argument
-@_kubernetes_version_option
-def validate(paths: tuple[Path, ...], kubernetes_version: str | None) -> None:
-    """Validate existing manifest files or folders against the embedded schemas."""
+@_validate_version_option
+@_validation_options
+def validate(
+    paths: tuple[Path, ...],
+    kubernetes_version: str | None,
+    validator: str,
+    output: str,
+    crd_files: tuple[Path, ...],
+    skip_kinds: tuple[str, ...],
+) -> None:
+    """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
+    from ingressgen import commands
+
     _check_version_option(kubernetes_version)
-    report = commands.validate(list(paths), kubernetes_version=kubernetes_version)
+    report = commands.validate(
+        list(paths),
+        kubernetes_version=kubernetes_version,
+        validator=validator,
+        output=output,
+        crd_files=crd_files,
+        skip_kinds=skip_kinds,
+    )
+    for note in report.notes:
+        click.echo(note, err=True)
     for line in report.lines:
         click.echo(line)
     sys.exit(report.exit_code)
@@ -109,6 +174,10 @@ def validate(paths: tuple[Path, ...], kubernetes_version: str | None) -> None:
 @cli.command()
 def schema() -> None:
     """Print the profile's JSON Schema."""
+    import json
+
+    from ingressgen import commands
+
     click.echo(json.dumps(commands.profile_schema(), indent=2, ensure_ascii=False))
 
 
@@ -139,6 +208,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception:
         if os.environ.get(DEBUG_ENV):
+            import traceback
+
             traceback.print_exc()
         else:
             exc = sys.exc_info()[1]

@@ -1,23 +1,23 @@
-"""One function per subcommand: each does the work and returns a report; none prints."""
+"""One function per subcommand: each does the work and returns a report; none prints.
+
+Imports of the heavy parts (pydantic, Jinja, the profile models) happen inside the commands
+that need them, so `validate` starts without paying for `render`.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ingressgen.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
+from ingressgen.errors import EXIT_CHECK_FAILED, EXIT_OK
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION
-from ingressgen.loading import LoadOptions
-from ingressgen.output import apply_output, check_output, plan_output
-from ingressgen.pipeline import render_profiles
-from ingressgen.profile import Profile
-from ingressgen.validation.manifests import validate_manifests
 
-KUBECONFORM_ENV = "KUBECONFORM"
+if TYPE_CHECKING:
+    from ingressgen.validation.engine import ValidationSettings
+    from ingressgen.validation.findings import ValidationRun
 
 
 @dataclass
@@ -35,63 +35,106 @@ def render(
     kubernetes_version: str | None = None,
     validator: str = "auto",
     check: bool = False,
+    output: str = "text",
+    crd_files: Sequence[Path] = (),
+    skip_kinds: Sequence[str] = (),
 ) -> CommandReport:
-    _choose_validator(validator)
+    from ingressgen.loading import LoadOptions
+    from ingressgen.output import apply_output, check_output, plan_output
+    from ingressgen.pipeline import render_profiles
+    from ingressgen.validation.findings import ValidationFailed
+
     options = LoadOptions(
         base_dir=Path(os.path.abspath(out_dir)).parent,
         exposure=exposure,
         kubernetes_version=kubernetes_version,
     )
-    result = render_profiles(paths, out_dir, options)
+    try:
+        result = render_profiles(
+            paths, out_dir, options, _settings(validator, crd_files, skip_kinds)
+        )
+    except ValidationFailed as failed:
+        if output == "text":
+            raise  # printed like every other error: on stderr, nothing written
+        return _report(failed.run, output)
     report = CommandReport(notes=[str(n) for n in result.notes])
+    human = report.lines
+    if result.validation is not None:
+        if output == "text":
+            report.notes.extend(_warning_lines(result.validation))
+        else:
+            # stdout carries the machine-readable report alone; the usual lines go to stderr.
+            report.lines = _report(result.validation, output).lines
+            human = report.notes
     plan = plan_output(out_dir, result.files, result.scope)
     shown = out_dir.as_posix().rstrip("/")
+    objects = len(result.objects)
     if check:
         drift = check_output(plan)
         if drift.clean:
-            report.lines.append(f"{shown}/ is up to date ({len(result.objects)} objects)")
+            human.append(f"{shown}/ is up to date ({objects} objects)")
             return report
         report.exit_code = EXIT_CHECK_FAILED
-        report.lines.extend(f"changed: {shown}/{p}" for p in drift.changed)
-        report.lines.extend(f"missing: {shown}/{p}" for p in drift.missing)
-        report.lines.extend(f"extra: {shown}/{p}" for p in drift.extra)
-        report.lines.append(f"{shown}/ differs from the profiles: run 'ingressgen render' again")
+        human.extend(f"changed: {shown}/{p}" for p in drift.changed)
+        human.extend(f"missing: {shown}/{p}" for p in drift.missing)
+        human.extend(f"extra: {shown}/{p}" for p in drift.extra)
+        human.append(f"{shown}/ differs from the profiles: run 'ingressgen render' again")
         return report
-    changed = apply_output(plan)
-    objects = len(result.objects)
-    if changed:
-        report.lines.append(f"rendered {objects} objects into {shown}/")
+    if apply_output(plan):
+        human.append(f"rendered {objects} objects into {shown}/")
     else:
-        report.lines.append(f"{shown}/ already up to date ({objects} objects)")
+        human.append(f"{shown}/ already up to date ({objects} objects)")
     return report
 
 
-def _choose_validator(choice: str) -> None:
-    """The embedded validator is the one this version has; be clear when kubeconform is asked."""
-    if choice != "kubeconform":
-        return
-    binary = os.environ.get(KUBECONFORM_ENV) or shutil.which("kubeconform")
-    where = f"found at {binary}" if binary else "not found on PATH or in $KUBECONFORM"
-    raise InputError(
-        f"--validator kubeconform: the kubeconform backend is not part of this version of "
-        f"ingressgen (kubeconform {where}); use --validator embedded or auto"
-    )
+def validate(
+    paths: Sequence[Path],
+    *,
+    kubernetes_version: str | None = None,
+    validator: str = "auto",
+    output: str = "text",
+    crd_files: Sequence[Path] = (),
+    skip_kinds: Sequence[str] = (),
+) -> CommandReport:
+    from ingressgen.validation.engine import Checker
+    from ingressgen.validation.manifests import validate_manifests
 
-
-def validate(paths: Sequence[Path], *, kubernetes_version: str | None = None) -> CommandReport:
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    result = validate_manifests(paths, version)
-    report = CommandReport()
-    report.lines.extend(str(p) for p in result.problems)
-    valid = result.objects - result.invalid
-    report.lines.append(
-        f"{result.files} files, {result.objects} objects: {valid} valid, {result.invalid} invalid"
-        f" (Kubernetes {version})"
-    )
-    if result.problems:
-        report.exit_code = EXIT_CHECK_FAILED
+    checker = Checker(_settings(validator, crd_files, skip_kinds))
+    return _report(validate_manifests(paths, version, checker), output)
+
+
+def _settings(
+    validator: str, crd_files: Sequence[Path], skip_kinds: Sequence[str]
+) -> ValidationSettings:
+    from ingressgen.validation.engine import ValidationSettings
+
+    return ValidationSettings(validator, tuple(crd_files), frozenset(skip_kinds))
+
+
+def _report(run: ValidationRun, output: str) -> CommandReport:
+    """The run in the chosen format on stdout; exit 1 when anything failed."""
+    from ingressgen.validation import reports
+
+    report = CommandReport(exit_code=EXIT_CHECK_FAILED if run.failed else EXIT_OK)
+    if output == "json":
+        report.lines.append(reports.json_report(run))
+    elif output == "github":
+        report.lines.extend(reports.github_lines(run))
+        report.lines.append(reports.summary_line(run))
+    else:
+        report.lines.extend(reports.text_lines(run))
+        report.lines.append(reports.summary_line(run))
     return report
+
+
+def _warning_lines(run: ValidationRun) -> list[str]:
+    from ingressgen.validation import reports
+
+    return [line for line in reports.text_lines(run) if line.startswith("warning: ")]
 
 
 def profile_schema() -> dict[str, Any]:
+    from ingressgen.profile import Profile
+
     return Profile.model_json_schema(by_alias=True)

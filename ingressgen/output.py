@@ -118,6 +118,14 @@ def check_output(plan: OutputPlan) -> Drift:
     return plan.drift
 
 
+def recorded_sources(out_dir: Path) -> Record:
+    """The record of the last run: every generated file (out-relative) and its profile ids."""
+    out = _physical(out_dir)
+    with _os_errors(out_dir, "read"), _locked(out.parent, fcntl.LOCK_SH):
+        tree = _readable_tree(out_dir, out)
+        return _read_record(out_dir, tree) if tree is not None else {}
+
+
 def _plan(
     out_dir: Path, tree: Path | None, files: tuple[GeneratedFile, ...], scope: RunScope
 ) -> OutputPlan:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -10,13 +11,22 @@ from typing import Any
 
 import yaml
 
-from ingressgen.errors import CheckFailed, InputError, InternalError, Problem, ProblemCollector
+from ingressgen.errors import InputError, InternalError, Location, Problem
 from ingressgen.loading import LoadOptions, load_profiles
-from ingressgen.output import GeneratedFile, RunScope
+from ingressgen.output import GeneratedFile, RunScope, file_header
 from ingressgen.plan import LoadedProfile, Note, PlannedObject, RenderedObject
 from ingressgen.rendering import render_template
+from ingressgen.targets import cloudflared_config
 from ingressgen.targets.registry import target_for
-from ingressgen.validation.embedded import validate_object
+from ingressgen.validation.engine import Checker, ValidationSettings
+from ingressgen.validation.findings import (
+    FileResult,
+    Identity,
+    ObjectResult,
+    ValidationFailed,
+    ValidationRun,
+)
+from ingressgen.validation.positions import StreamPositions
 from ingressgen.yaml_io import StrictLoader
 
 
@@ -26,9 +36,15 @@ class RenderResult:
     notes: list[Note]
     scope: RunScope
     objects: list[RenderedObject]
+    validation: ValidationRun | None = None  # every object's verdict, for the reports
 
 
-def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) -> RenderResult:
+def render_profiles(
+    paths: Sequence[Path],
+    out_dir: Path,
+    options: LoadOptions,
+    validation: ValidationSettings | None = None,
+) -> RenderResult:
     loaded = load_profiles(paths, options)
     _refuse_shared_folders(loaded.profiles)
     notes = list(loaded.notes)
@@ -41,7 +57,9 @@ def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) 
         planned.extend(target_plan.objects)
         notes.extend(target_plan.notes)
     rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
-    _validate_all(rendered)
+    verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings())
+    # Compared with out/'s record: a profile joining or leaving a shared tunnel restarts its pods.
+    notes.extend(cloudflared_config.membership_notes(out_dir, rendered))
     files = [
         GeneratedFile(
             path=obj.planned.path,
@@ -56,7 +74,7 @@ def render_profiles(paths: Sequence[Path], out_dir: Path, options: LoadOptions) 
         folders=loaded.folders,
         base_dir=options.base_dir,
     )
-    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered)
+    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered, verdicts)
 
 
 def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:
@@ -163,18 +181,38 @@ def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
     return list(merged.values())
 
 
-def _validate_all(objects: Sequence[RenderedObject]) -> None:
-    collector = ProblemCollector()
+def _validate_all(
+    objects: Sequence[RenderedObject], out_dir: Path, settings: ValidationSettings
+) -> ValidationRun:
+    """Schemas and API-server rules for every object, for each Kubernetes version its profiles
+    name; findings point at the would-be file under out/ and at the profile it came from."""
+    checker = Checker(settings)
+    by_version: dict[str, list[RenderedObject]] = defaultdict(list)
     for obj in objects:
-        versions = sorted({s.validation_version for s in obj.planned.sources})
-        for version in versions:
-            for finding in validate_object(obj.body, version):
-                source = obj.planned.sources[0]
-                collector.add(
-                    Problem(
-                        source.locate(obj.planned.origin),
-                        f"generated {obj.planned.describe()} is invalid for Kubernetes "
-                        f"{version}: {finding}",
-                    )
+        for version in sorted({s.validation_version for s in obj.planned.sources}):
+            by_version[version].append(obj)
+    shown = out_dir.as_posix().rstrip("/")
+    files: dict[str, FileResult] = {}
+    for version, members in sorted(by_version.items()):
+        verdicts = checker.check([obj.body for obj in members], version)
+        for obj, verdict in zip(members, verdicts, strict=True):
+            path = f"{shown}/{obj.planned.path}"
+            header_lines = file_header([s.id for s in obj.planned.sources]).count("\n")
+            positions = StreamPositions(path, obj.text, line_offset=header_lines)
+            source = obj.planned.sources[0]
+            files.setdefault(path, FileResult(path)).objects.append(
+                ObjectResult(
+                    identity=Identity.of(obj.body),
+                    findings=verdict.findings,
+                    kubernetes_version=version,
+                    start=Location(path, header_lines + 1, 1),
+                    locate=functools.partial(positions.locate, 0),
+                    source=source.display,
+                    find_origin=functools.partial(source.locate, obj.planned.origin),
+                    skipped=verdict.skipped,
                 )
-    collector.raise_if_any(CheckFailed)
+            )
+    run = ValidationRun([files[path] for path in sorted(files)])
+    if run.failed:
+        raise ValidationFailed(run)
+    return run

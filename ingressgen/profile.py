@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -435,7 +436,19 @@ class CloudflareTunnel(_Model):
         default=None,
         min_length=1,
         max_length=200,
-        description="cloudflared mode: tunnel name or UUID.",
+        description="cloudflared mode: tunnel name or UUID; operator mode: the name of the "
+        "Tunnel or ClusterTunnel object.",
+    )
+    tunnel_kind: Literal["Tunnel", "ClusterTunnel"] | None = Field(
+        default=None,
+        description="operator mode: whether tunnel names a Tunnel (in metadata.namespace) "
+        "or a ClusterTunnel.",
+    )
+    origin_tls: bool = Field(
+        default=False,
+        alias="originTLS",
+        description="The Service serves TLS on its port: cloudflared connects with https:// "
+        "(required for protocol grpc, which cloudflared reaches over HTTP/2 only with TLS).",
     )
     credentials_secret: DNS1123Subdomain | None = Field(
         default=None,
@@ -462,6 +475,230 @@ class CloudflareTunnel(_Model):
     origin_request: OriginRequest = Field(
         default_factory=OriginRequest,
         description="cloudflared originRequest settings, with cloudflared's names and types.",
+    )
+
+
+# ---- MetalLB values, read with MetalLB's own rules (internal/config, internal/bgp/community) ----
+
+_DECIMAL = re.compile(r"[0-9]+")
+
+
+def _decimals_fit(fields: list[str], bits: int) -> bool:
+    # Go's strconv.ParseUint(s, 10, bits): digits only (no sign, no '_'), value < 2**bits.
+    return all(_DECIMAL.fullmatch(f) and int(f) < 2**bits for f in fields)
+
+
+def community_kind(text: str) -> Literal["standard", "large", "alias"]:
+    """Classify a BGP community the way MetalLB reads it; ValueError where MetalLB refuses it.
+
+    Two ':'-separated parts are a standard community, four starting with 'large' a
+    large one; anything else is taken by MetalLB as the name of a Community alias.
+    """
+    parts = text.split(":")
+    if len(parts) == 2:
+        if _decimals_fit(parts, 16):
+            return "standard"
+        raise ValueError(
+            f"{text!r} is not a valid community: AA:NN takes two numbers, each 0..65535"
+        )
+    if len(parts) == 4:
+        if parts[0] == "large" and _decimals_fit(parts[1:], 32):
+            return "large"
+        raise ValueError(
+            f"{text!r} is not a valid large community: large:X:Y:Z takes three numbers, "
+            "each 0..4294967295"
+        )
+    if not text or ":" in text or any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(
+            f"{text!r} is not valid: a BGP community is AA:NN (two numbers 0..65535), "
+            "large:X:Y:Z (three numbers 0..4294967295) or the name of an alias defined in a "
+            "MetalLB Community object (no ':' and no spaces)"
+        )
+    return "alias"
+
+
+def _validate_community(value: str) -> str:
+    community_kind(value)
+    return value
+
+
+Community = Annotated[str, AfterValidator(_validate_community)]
+
+# Go's time.ParseDuration, as metav1.Duration reads BGP timers (no sign: timers are not negative).
+_DURATION_UNITS = {
+    "ns": Decimal("1e-9"),
+    "us": Decimal("1e-6"),
+    "µs": Decimal("1e-6"),
+    "μs": Decimal("1e-6"),
+    "ms": Decimal("1e-3"),
+    "s": Decimal(1),
+    "m": Decimal(60),
+    "h": Decimal(3600),
+}
+_DURATION_PART = r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)"
+_DURATION = re.compile(rf"0|(?:{_DURATION_PART})+")
+
+
+def duration_seconds(text: str) -> Decimal:
+    """Seconds in a Go duration string such as '90s' or '1m30s' (ValueError when not one)."""
+    if not _DURATION.fullmatch(text):
+        raise ValueError(
+            f"{text!r} is not valid: a duration such as '90s', '1m30s' or '500ms' "
+            "(numbers with a unit h, m, s, ms, us, ns)"
+        )
+    return sum(
+        (Decimal(n) * _DURATION_UNITS[unit] for n, unit in re.findall(_DURATION_PART, text)),
+        Decimal(0),
+    )
+
+
+def _validate_duration(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not valid: a quoted duration such as '90s' or '1m30s'")
+    duration_seconds(value)
+    return value
+
+
+Duration = Annotated[
+    str,
+    PlainValidator(_validate_duration),
+    WithJsonSchema({"type": "string", "pattern": rf"^(0|({_DURATION_PART})+)$"}),
+]
+
+
+def _is_interface_name(value: str) -> bool:
+    # The kernel's dev_valid_name: 1..15 bytes, not '.' or '..', no '/', ':' or white space.
+    return (
+        0 < len(value.encode()) <= 15
+        and value not in (".", "..")
+        and not any(c in "/:" or c.isspace() or not c.isprintable() for c in value)
+    )
+
+
+InterfaceName = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            _is_interface_name,
+            "a network interface name: 1 to 15 characters, no '/', ':' or spaces",
+        )
+    ),
+]
+LabelKey = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            names.is_qualified_name,
+            "a label key: an optional DNS subdomain prefix and '/', then a name of at most 63 "
+            "letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+        )
+    ),
+]
+LabelValue = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            names.is_label_value,
+            "a label value: at most 63 letters, digits, '-', '_' and '.', starting and ending "
+            "with a letter or digit, or empty",
+        )
+    ),
+]
+QualifiedName = Annotated[
+    str,
+    AfterValidator(
+        _check(
+            names.is_qualified_name,
+            "a qualified name such as example.com/internal-vip: an optional DNS subdomain "
+            "prefix and '/', then at most 63 letters, digits, '-', '_' and '.'",
+        )
+    ),
+]
+
+
+def _is_sharing_key(value: str) -> bool:
+    return 0 < len(value) <= 253 and not any(c.isspace() or not c.isprintable() for c in value)
+
+
+SharingKey = Annotated[
+    str,
+    AfterValidator(
+        _check(_is_sharing_key, "a non-empty key of at most 253 characters, without spaces")
+    ),
+]
+ASN = _bounded_int(1, 4294967295, "AS number")
+
+
+class LabelSelectorRequirement(_Model):
+    """One matchExpressions entry of a Kubernetes label selector."""
+
+    key: LabelKey = Field(description="The label key.")
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"] = Field(
+        description="In and NotIn need values; Exists and DoesNotExist take none."
+    )
+    values: list[LabelValue] | None = Field(default=None, description="Label values.")
+
+
+class LabelSelector(_Model):
+    """A Kubernetes label selector, as MetalLB's nodeSelectors take it."""
+
+    match_labels: Labels | None = Field(default=None, description="Labels a node must carry.")
+    match_expressions: list[LabelSelectorRequirement] | None = Field(
+        default=None, description="Set-based requirements."
+    )
+
+
+class BGPPeer(_Model):
+    """A MetalLB BGPPeer (metallb.io/v1beta2), with MetalLB's own field names.
+
+    There is deliberately no `password` field: a profile never holds a secret. The
+    password lives in a kubernetes.io/basic-auth Secret in MetalLB's namespace,
+    named by `passwordSecret`.
+    """
+
+    name: DNS1123Subdomain = Field(description="The BGPPeer object's name.")
+    my_asn: ASN = Field(alias="myASN", description="The AS number MetalLB speaks as.")  # type: ignore[valid-type]
+    peer_asn: ASN | None = Field(  # type: ignore[valid-type]
+        default=None, alias="peerASN", description="The router's AS number (or dynamicASN)."
+    )
+    dynamic_asn: Literal["internal", "external"] | None = Field(
+        default=None, alias="dynamicASN", description="Detect the peer's AS (FRR modes only)."
+    )
+    peer_address: IPAddress = Field(description="The router's IP address.")
+    peer_port: _bounded_int(1, 16384, "BGP port") | None = Field(  # type: ignore[valid-type]
+        default=None, description="The router's port; MetalLB's default is 179."
+    )
+    source_address: IPAddress | None = Field(default=None, description="Local address to use.")
+    router_id: IPAddress | None = Field(
+        default=None, alias="routerID", description="BGP router ID (an IPv4 address)."
+    )
+    hold_time: Duration | None = Field(default=None, description="BGP hold time, 0 or >= 3s.")
+    keepalive_time: Duration | None = Field(
+        default=None, description="BGP keepalive, at most the hold time."
+    )
+    connect_time: Duration | None = Field(
+        default=None, description="Retry interval, 1s..65535s in whole seconds (FRR modes)."
+    )
+    ebgp_multi_hop: bool | None = Field(
+        default=None, description="The eBGP peer is several hops away (not for iBGP)."
+    )
+    password_secret: DNS1123Subdomain | None = Field(
+        default=None,
+        description="An EXISTING kubernetes.io/basic-auth Secret in MetalLB's namespace holding "
+        "the key 'password'; never a literal password.",
+    )
+    bfd_profile: DNS1123Subdomain | None = Field(
+        default=None, description="An existing BFDProfile's name (FRR modes)."
+    )
+    node_selectors: list[LabelSelector] | None = Field(
+        default=None, min_length=1, description="Nodes that peer with this router."
+    )
+    vrf: InterfaceName | None = Field(default=None, description="VRF to peer in (FRR modes).")
+    enable_graceful_restart: bool | None = Field(
+        default=None, description="BGP graceful restart (FRR modes); immutable once created."
+    )
+    dual_stack_address_family: bool | None = Field(
+        default=None, description="Both address families on one session (FRR-K8s mode)."
     )
 
 
@@ -493,6 +730,56 @@ class MetalLB(_Model):
     )
     service_name: DNS1035Label | None = Field(
         default=None, description="The generated LoadBalancer Service; default <name>-lb."
+    )
+    allocate_load_balancer_node_ports: bool = Field(
+        default=False,
+        description="NodePorts for the Service; off by default because MetalLB does not use them.",
+    )
+    load_balancer_class: QualifiedName | None = Field(
+        default=None, description="spec.loadBalancerClass; must equal MetalLB's --lb-class."
+    )
+    shared_ip_key: SharingKey | None = Field(
+        default=None,
+        alias="sharedIPKey",
+        description="allow-shared-ip key: Services with the same key may share a pinned IP.",
+    )
+    auto_assign: bool | None = Field(
+        default=None,
+        description="Pool: hand its IPs to any Service; default false when IPs are pinned.",
+    )
+    avoid_buggy_ips: bool | None = Field(
+        default=None,
+        alias="avoidBuggyIPs",
+        description="Pool: skip IPv4 addresses ending in .0 or .255.",
+    )
+    restrict_to_namespace: bool | None = Field(
+        default=None,
+        description="Pool: serviceAllocation.namespaces = [metadata.namespace] when true.",
+    )
+    node_selectors: list[LabelSelector] | None = Field(
+        default=None, min_length=1, description="Advertisement: nodes that may announce the IPs."
+    )
+    interfaces: list[InterfaceName] | None = Field(
+        default=None, min_length=1, description="L2Advertisement: announce only on these."
+    )
+    aggregation_length: _bounded_int(1, 32, "IPv4 prefix length") | None = Field(  # type: ignore[valid-type]
+        default=None, description="BGPAdvertisement: IPv4 prefix length announced; default 32."
+    )
+    aggregation_length_v6: _bounded_int(1, 128, "IPv6 prefix length") | None = Field(  # type: ignore[valid-type]
+        default=None, description="BGPAdvertisement: IPv6 prefix length announced; default 128."
+    )
+    local_pref: _bounded_int(0, 2147483647, "LOCAL_PREF value") | None = Field(  # type: ignore[valid-type]
+        default=None, description="BGPAdvertisement: LOCAL_PREF for iBGP peers."
+    )
+    communities: list[Community] | None = Field(
+        default=None,
+        min_length=1,
+        description="BGPAdvertisement: AA:NN, large:X:Y:Z or Community alias names.",
+    )
+    peers: list[BGPPeer] | None = Field(
+        default=None,
+        min_length=1,
+        description="BGPPeer objects to create; the BGPAdvertisement announces to them alone.",
     )
 
     @property

@@ -239,10 +239,14 @@ def test_bad_options_are_usage_errors(workdir: Path, run: Run) -> None:
     assert run("frobnicate").code == 2
 
 
-def test_kubeconform_validator_is_refused_clearly(workdir: Path, run: Run) -> None:
+def test_kubeconform_validator_without_kubeconform_is_refused_clearly(
+    workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBECONFORM", raising=False)
+    monkeypatch.setenv("PATH", str(workdir / "empty-bin"))
     write(workdir, {"p/a.yaml": metallb_profile()})
     result = run("render", "p", "--validator", "kubeconform")
-    assert result.code == 2 and "kubeconform" in result.err
+    assert result.code == 2 and "kubeconform is not on PATH" in result.err
     assert not (workdir / "out").exists()
 
 
@@ -307,7 +311,7 @@ def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run:
     )
     result = run("validate", "m")
     assert result.code == 1
-    assert "m/svc.yaml:1: Service/x: spec.ports[0].port:" in result.out
+    assert "m/svc.yaml:7:11: Service/x: spec.ports[0].port:" in result.out
     assert "m/broken.yaml:" in result.out and "not valid YAML" in result.out
     assert "1 valid, 1 invalid" in result.out
 
@@ -341,9 +345,11 @@ def test_python_dash_m_works_like_the_script(tmp_path: Path) -> None:
 def test_embedded_validation_never_touches_the_network(
     workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingressgen.validation import embedded
+    from ingressgen.validation import bundles, embedded
 
-    embedded._registry.cache_clear()
+    # Nothing cached: every schema is read and bundled again while the network is blocked.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
+    bundles._cache_folder.cache_clear()
     embedded._validator.cache_clear()
 
     def no_network(*args: Any, **kwargs: Any) -> Any:

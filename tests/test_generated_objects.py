@@ -22,7 +22,9 @@ from ingressgen.validation.embedded import validate_object
 from tests.conftest import REPO, SHARED, Result, cloudflare_profile, metallb_profile, write
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "l2.yaml": metallb_profile(**{"spec.metallb.addressPool": "l2-pool"}),
+    "l2.yaml": metallb_profile(
+        **{"spec.metallb.addressPool": "l2-pool", "spec.metallb.addresses": ["192.0.2.0/28"]}
+    ),
     "bgp.yaml": metallb_profile(
         **{
             "metadata.name": "bgp",

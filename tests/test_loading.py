@@ -282,9 +282,429 @@ BAD_VALUES = [
         "spec.protocol",
         "TLS",
     ),
+    # Cloudflare Tunnel fields added with the three complete modes (issue 3)
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.originTLS": "yes"}),
+        "spec.cloudflareTunnel.originTLS",
+        "true or false",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.tunnelKind": "Cluster"}),
+        "spec.cloudflareTunnel.tunnelKind",
+        "expected one of",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.protocol": "tcp",
+                "spec.websocket": None,
+                "spec.cloudflareTunnel.originTLS": True,
+            }
+        ),
+        "spec.cloudflareTunnel.originTLS",
+        "protocol tcp",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.protocol": "grpc",
+                "spec.websocket": None,
+                "spec.cloudflareTunnel.originTLS": True,
+                "spec.cloudflareTunnel.originRequest": {"http2Origin": False},
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.http2Origin",
+        "contradicts protocol grpc",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"http2Origin": True}}),
+        "spec.cloudflareTunnel.originRequest.http2Origin",
+        "only to a TLS origin",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel.originRequest": {"bastionMode": True}}),
+        "spec.cloudflareTunnel.originRequest.bastionMode",
+        "jump host",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "ingress-controller",
+                    "originRequest": {"caPool": "/etc/ca.pem"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.caPool",
+        "no annotation for originRequest.caPool",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "ingress-controller",
+                    "originRequest": {"access": {"required": True}},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.access",
+        "no annotation",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "ingress-controller",
+                    "originRequest": {"connectTimeout": "1500ms"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.connectTimeout",
+        "whole seconds",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "ingress-controller",
+                    "originRequest": {"keepAliveTimeout": "0"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.keepAliveTimeout",
+        "positive duration",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "ingress-controller",
+                    "originRequest": {"originServerName": "chat.internal"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.originServerName",
+        "https backends only",
+    ),
+    (
+        cloudflare_profile(**{"spec.cloudflareTunnel": {"mode": "operator", "tunnel": "edge"}}),
+        "spec.cloudflareTunnel.tunnelKind",
+        "required in operator mode",
+    ),
+    (
+        cloudflare_profile(
+            **{"spec.cloudflareTunnel": {"mode": "operator", "tunnelKind": "Tunnel"}}
+        ),
+        "spec.cloudflareTunnel.tunnel",
+        "required in operator mode",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "operator",
+                    "tunnel": "Edge_Tunnel",
+                    "tunnelKind": "Tunnel",
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.tunnel",
+        "DNS-1123 subdomain",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "operator",
+                    "tunnel": "edge",
+                    "tunnelKind": "ClusterTunnel",
+                    "originRequest": {"connectTimeout": "10s"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.connectTimeout",
+        "TunnelBinding has no field",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "operator",
+                    "tunnel": "edge",
+                    "tunnelKind": "ClusterTunnel",
+                    "originRequest": {"caPool": "/etc/ca.pem"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.caPool",
+        "originCaPool",
+    ),
+    (
+        cloudflare_profile(
+            **{
+                "spec.cloudflareTunnel": {
+                    "mode": "operator",
+                    "tunnel": "edge",
+                    "tunnelKind": "ClusterTunnel",
+                    "originRequest": {"proxyAddress": "::ffff:10.0.0.1"},
+                }
+            }
+        ),
+        "spec.cloudflareTunnel.originRequest.proxyAddress",
+        "without an embedded IPv4",
+    ),
     (metallb_profile(**{"spec.servce": {"port": 1}}), "spec.servce", "did you mean 'service'"),
     (metallb_profile(**{"apiVersion": "v1"}), "apiVersion", "ingressgen.dev/v1alpha1"),
     (metallb_profile(**{"kind": "Service"}), "kind", "ServiceProfile"),
+    # MetalLB fields added with the complete L4 exposure (issue 4)
+    (
+        metallb_profile(**{"spec.metallb.allocateLoadBalancerNodePorts": "no"}),
+        "spec.metallb.allocateLoadBalancerNodePorts",
+        "true or false",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.loadBalancerClass": "metal lb"}),
+        "spec.metallb.loadBalancerClass",
+        "qualified name",
+    ),
+    (metallb_profile(**{"spec.metallb.sharedIPKey": ""}), "spec.metallb.sharedIPKey", "non-empty"),
+    (
+        metallb_profile(**{"spec.metallb.sharedIPKey": "a key"}),
+        "spec.metallb.sharedIPKey",
+        "without spaces",
+    ),
+    (metallb_profile(**{"spec.metallb.autoAssign": "false"}), "spec.metallb.autoAssign", "true or"),
+    (
+        metallb_profile(**{"spec.metallb.avoidBuggyIPs": 1}),
+        "spec.metallb.avoidBuggyIPs",
+        "true or false",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.restrictToNamespace": "yes"}),
+        "spec.metallb.restrictToNamespace",
+        "true or false",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.nodeSelectors": []}),
+        "spec.metallb.nodeSelectors",
+        "must not be empty",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.nodeSelectors": [{"matchLabels": {"bad key!": "x"}}]}),
+        "spec.metallb.nodeSelectors[0].matchLabels",
+        "label key",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.nodeSelectors": [
+                    {"matchExpressions": [{"key": "z", "operator": "in"}]}
+                ]
+            }
+        ),
+        "spec.metallb.nodeSelectors[0].matchExpressions[0].operator",
+        "expected one of",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.nodeSelectors": [{"matchLabel": {"a": "b"}}]}),
+        "spec.metallb.nodeSelectors[0].matchLabel",
+        "did you mean 'matchLabels'",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.interfaces": ["eth0/1"]}),
+        "spec.metallb.interfaces[0]",
+        "interface name",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.interfaces": ["a-very-long-name0"]}),
+        "spec.metallb.interfaces[0]",
+        "1 to 15 characters",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.aggregationLength": 33}
+        ),
+        "spec.metallb.aggregationLength",
+        "1..32",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.aggregationLengthV6": 129}
+        ),
+        "spec.metallb.aggregationLengthV6",
+        "1..128",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.advertisement": "bgp", "spec.metallb.localPref": -1}),
+        "spec.metallb.localPref",
+        "0..2147483647",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.communities": ["65536:1"]}
+        ),
+        "spec.metallb.communities[0]",
+        "0..65535",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.communities": ["65000:+1"]}
+        ),
+        "spec.metallb.communities[0]",
+        "0..65535",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.communities": ["large:1:2:4294967296"],
+            }
+        ),
+        "spec.metallb.communities[0]",
+        "0..4294967295",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.communities": ["big:1:2:3"]}
+        ),
+        "spec.metallb.communities[0]",
+        "large:X:Y:Z",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.communities": ["1:2:3"]}
+        ),
+        "spec.metallb.communities[0]",
+        "alias",
+    ),
+    (
+        metallb_profile(
+            **{"spec.metallb.advertisement": "bgp", "spec.metallb.communities": ["no export"]}
+        ),
+        "spec.metallb.communities[0]",
+        "no spaces",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {
+                        "name": "tor",
+                        "myASN": 64512,
+                        "peerASN": 64513,
+                        "peerAddress": "10.0.0.1",
+                        "password": "hunter2",
+                    }
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].password",
+        "did you mean 'passwordSecret'",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [{"name": "tor", "myASN": 0, "peerAddress": "10.0.0.1"}],
+            }
+        ),
+        "spec.metallb.peers[0].myASN",
+        "AS number",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [{"name": "tor", "peerASN": 1, "peerAddress": "10.0.0.1"}],
+            }
+        ),
+        "spec.metallb.peers[0].myASN",
+        "required field is missing",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {"name": "tor", "myASN": 1, "peerASN": 2, "peerAddress": "10.0.0"}
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].peerAddress",
+        "not an IP",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {
+                        "name": "tor",
+                        "myASN": 1,
+                        "peerASN": 2,
+                        "peerAddress": "10.0.0.1",
+                        "peerPort": 16385,
+                    }
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].peerPort",
+        "1..16384",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {
+                        "name": "tor",
+                        "myASN": 1,
+                        "peerASN": 2,
+                        "peerAddress": "10.0.0.1",
+                        "holdTime": "90",
+                    }
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].holdTime",
+        "a duration such as '90s'",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {
+                        "name": "tor",
+                        "myASN": 1,
+                        "peerASN": 2,
+                        "peerAddress": "10.0.0.1",
+                        "passwordSecret": "BGP_Secret",
+                    }
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].passwordSecret",
+        "DNS-1123 subdomain",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.advertisement": "bgp",
+                "spec.metallb.peers": [
+                    {
+                        "name": "tor",
+                        "myASN": 1,
+                        "dynamicASN": "ibgp",
+                        "peerAddress": "10.0.0.1",
+                    }
+                ],
+            }
+        ),
+        "spec.metallb.peers[0].dynamicASN",
+        "expected one of",
+    ),
 ]
 
 

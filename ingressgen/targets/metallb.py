@@ -1,4 +1,9 @@
-"""MetalLB Layer-4 exposure: a LoadBalancer Service, and optionally its pool and advertisement."""
+"""MetalLB Layer-4 exposure: a LoadBalancer Service, and optionally its pool and advertisement.
+
+MetalLB's own rules live in `metallb_rules.py` (one profile) and `metallb_run_rules.py`
+(pools, peers and shared IPs across a run); this module decides which objects to
+emit and hands each template a ready context.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,16 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ingressgen import names
-from ingressgen.errors import Problem
+from ingressgen.errors import InputError, Problem
 from ingressgen.plan import LoadedProfile, Note, PlannedObject
-from ingressgen.profile import METALLB_ANNOTATION_RENAME_VERSION, MetalLB, parse_address_range
+from ingressgen.profile import (
+    METALLB_ANNOTATION_RENAME_VERSION,
+    BGPPeer,
+    MetalLB,
+    community_kind,
+    parse_address_range,
+)
+from ingressgen.targets import metallb_rules, metallb_run_rules
 from ingressgen.targets.common import (
     profile_annotations,
     profile_folder,
@@ -23,6 +35,16 @@ CURRENT_PREFIX = "metallb.io/"
 LEGACY_PREFIX = "metallb.universe.tf/"
 EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 PORT_NAMES = {"websocket": "ws", "http": "http", "grpc": "grpc", "tcp": "tcp"}
+# BGPPeer fields that MetalLB's native BGP mode refuses (internal/config/validation.go).
+FRR_ONLY_PEER_FIELDS = {
+    "dynamic_asn": "dynamicASN",
+    "bfd_profile": "bfdProfile",
+    "keepalive_time": "keepaliveTime",
+    "connect_time": "connectTime",
+    "vrf": "vrf",
+    "enable_graceful_restart": "enableGracefulRestart",
+    "dual_stack_address_family": "dualStackAddressFamily",
+}
 
 
 def service_name(loaded: LoadedProfile) -> str:
@@ -67,38 +89,12 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             "only used with spec.websocket.sessionAffinity: true; set that or remove this field",
             at_key=True,
         )
-    yield from _check_pool(loaded, metallb)
-
-
-def _check_pool(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
     if metallb.create_pool and not metallb.addresses:
         yield loaded.problem(
             ("spec", "metallb", "addresses"),
             "required when createPool is true: a non-empty list of CIDRs or 'a-b' ranges",
         )
-    pinned = [ipaddress.ip_address(ip) for ip in metallb.load_balancer_ips or []]
-    for family in (4, 6):
-        if sum(1 for ip in pinned if ip.version == family) > 1:
-            yield loaded.problem(
-                ("spec", "metallb", "loadBalancerIPs"),
-                f"holds more than one IPv{family} address; MetalLB takes at most one per IP family",
-            )
-    if metallb.pool_is_created and metallb.addresses:
-        ranges = [parse_address_range(a) for a in metallb.addresses]
-        for index, ip in enumerate(pinned):
-            if not any(_contains(r, ip) for r in ranges):
-                yield loaded.problem(
-                    ("spec", "metallb", "loadBalancerIPs", index),
-                    f"{ip} is outside the pool's addresses ({', '.join(metallb.addresses)}); "
-                    "MetalLB would leave the Service pending",
-                )
-
-
-def _contains(entry: Any, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(entry, tuple):
-        start, end = entry
-        return bool(start.version == ip.version and start <= ip <= end)
-    return bool(ip.version == entry.version and ip in entry)
+    yield from metallb_rules.check_profile(loaded, metallb)
 
 
 def annotation_prefixes(metallb: MetalLB) -> tuple[str, ...]:
@@ -109,47 +105,52 @@ def annotation_prefixes(metallb: MetalLB) -> tuple[str, ...]:
 
 
 def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
-    result = TargetPlan()
-    versionless = [
-        p for p in profiles if p.profile.spec.metallb and not p.profile.spec.metallb.version
-    ]
-    if versionless:
-        result.notes.append(
-            Note(
-                "spec.metallb.version is not set in "
-                + ", ".join(p.display for p in versionless)
-                + ": the Services carry both the metallb.io/ and the legacy metallb.universe.tf/ "
-                "annotations, which every MetalLB reads (0.14.9 and newer log a deprecation "
-                "event); set the version to emit only the right prefix"
-            )
-        )
+    problems = metallb_run_rules.check_run(profiles)
+    if problems:
+        raise InputError(problems=problems)
+    result = TargetPlan(notes=_notes(profiles))
     for loaded in profiles:
         result.objects.append(_service(loaded))
-        metallb = loaded.profile.spec.metallb
-        assert metallb is not None  # check() refuses a metallb profile without it
+        metallb = _metallb(loaded)
         if metallb.pool_is_created:
             result.objects.extend(_pool_objects(loaded, metallb))
     return result
 
 
+def _metallb(loaded: LoadedProfile) -> MetalLB:
+    metallb = loaded.profile.spec.metallb
+    assert metallb is not None  # check() refuses a metallb profile without it
+    return metallb
+
+
+# ---------------------------------------------------------------- objects ---
+
+
 def _service(loaded: LoadedProfile) -> PlannedObject:
     profile = loaded.profile
     spec = profile.spec
-    metallb = spec.metallb
-    assert metallb is not None and metallb.address_pool is not None
+    metallb = _metallb(loaded)
+    assert metallb.address_pool is not None
     own: dict[str, str] = {}
     for prefix in annotation_prefixes(metallb):
         own[prefix + "address-pool"] = metallb.address_pool
         if metallb.load_balancer_ips:
             own[prefix + "loadBalancerIPs"] = ",".join(metallb.load_balancer_ips)
+        if metallb.shared_ip_key is not None:
+            own[prefix + "allow-shared-ip"] = metallb.shared_ip_key
     if spec.hostname:
         own[EXTERNAL_DNS_HOSTNAME] = spec.hostname
     affinity = profile.websocket.session_affinity
+    families = _ip_families(metallb)
     context = {
         "name": service_name(loaded),
         "namespace": profile.metadata.namespace,
         "labels": profile_labels(loaded),
         "annotations": profile_annotations(loaded, own),
+        "load_balancer_class": metallb.load_balancer_class,
+        "allocate_node_ports": metallb.allocate_load_balancer_node_ports,
+        "ip_families": families,
+        "ip_family_policy": None if families is None else _family_policy(families),
         "selector": sorted((spec.service.selector or {}).items()),
         "port_name": PORT_NAMES[spec.protocol],
         "port": spec.service.port,
@@ -170,6 +171,24 @@ def _service(loaded: LoadedProfile) -> PlannedObject:
     )
 
 
+def _ip_families(metallb: MetalLB) -> list[str] | None:
+    """The Service's IP families when IPs are pinned.
+
+    MetalLB refuses pinned IPs whose families differ from the Service's own
+    ("does not match the ipFamily of the service"), and a Service left to the
+    cluster's default is single-stack in the primary family. So the families of
+    the pinned IPs are stated, in the order given.
+    """
+    if not metallb.load_balancer_ips:
+        return None
+    versions = [ipaddress.ip_address(ip).version for ip in metallb.load_balancer_ips]
+    return [f"IPv{v}" for v in dict.fromkeys(versions)]
+
+
+def _family_policy(families: list[str]) -> str:
+    return "RequireDualStack" if len(families) == 2 else "SingleStack"
+
+
 def _pool_objects(loaded: LoadedProfile, metallb: MetalLB) -> list[PlannedObject]:
     assert metallb.address_pool is not None and metallb.addresses is not None
     pool = metallb.address_pool
@@ -178,11 +197,25 @@ def _pool_objects(loaded: LoadedProfile, metallb: MetalLB) -> list[PlannedObject
     pool_context = {
         **common,
         "addresses": list(metallb.addresses),
-        # A pool whose IPs are pinned should not hand them to unrelated Services.
-        "auto_assign": False if metallb.load_balancer_ips else None,
+        "auto_assign": metallb_rules.effective_auto_assign(metallb),
+        "avoid_buggy_ips": metallb.avoid_buggy_ips,
+        "allocation_namespaces": metallb_rules.allocation_namespaces(loaded),
     }
-    advertisement_kind = "L2Advertisement" if metallb.advertisement == "l2" else "BGPAdvertisement"
-    return [
+    bgp = metallb.advertisement == "bgp"
+    advertisement_kind = "BGPAdvertisement" if bgp else "L2Advertisement"
+    advertisement_context = {
+        **common,
+        "kind": advertisement_kind,
+        "pools": [pool],
+        "node_selectors": [metallb_rules.selector_context(s) for s in metallb.node_selectors or []],
+        "interfaces": list(metallb.interfaces or []),
+        "aggregation_length": metallb.aggregation_length,
+        "aggregation_length_v6": metallb.aggregation_length_v6,
+        "local_pref": metallb.local_pref,
+        "communities": list(metallb.communities or []),
+        "peers": [peer.name for peer in metallb.peers or []],
+    }
+    objects = [
         PlannedObject(
             api_version="metallb.io/v1beta1",
             kind="IPAddressPool",
@@ -200,9 +233,168 @@ def _pool_objects(loaded: LoadedProfile, metallb: MetalLB) -> list[PlannedObject
             name=pool,
             namespace=metallb.namespace,
             template="metallb/advertisement.yaml.j2",
-            context={**common, "kind": advertisement_kind, "pools": [pool]},
+            context=advertisement_context,
             folder=folder,
             sources=(loaded,),
             origin=("spec", "metallb", "advertisement"),
         ),
     ]
+    for index, peer in enumerate(metallb.peers or []):
+        objects.append(_peer(loaded, metallb, index, peer))
+    return objects
+
+
+def _peer(loaded: LoadedProfile, metallb: MetalLB, index: int, peer: BGPPeer) -> PlannedObject:
+    context = {
+        "name": peer.name,
+        "namespace": metallb.namespace,
+        "labels": shared_labels("metallb"),
+        "my_asn": peer.my_asn,
+        "peer_asn": peer.peer_asn,
+        "dynamic_asn": peer.dynamic_asn,
+        "peer_address": peer.peer_address,
+        "peer_port": peer.peer_port,
+        "source_address": peer.source_address,
+        "router_id": peer.router_id,
+        "hold_time": peer.hold_time,
+        "keepalive_time": peer.keepalive_time,
+        "connect_time": peer.connect_time,
+        "ebgp_multi_hop": peer.ebgp_multi_hop,
+        # The Secret must sit in MetalLB's namespace; only its name ever reaches the output.
+        "password_secret": peer.password_secret,
+        "bfd_profile": peer.bfd_profile,
+        "vrf": peer.vrf,
+        "enable_graceful_restart": peer.enable_graceful_restart,
+        "dual_stack_address_family": peer.dual_stack_address_family,
+        "node_selectors": [metallb_rules.selector_context(s) for s in peer.node_selectors or []],
+    }
+    return PlannedObject(
+        api_version="metallb.io/v1beta2",
+        kind="BGPPeer",
+        name=peer.name,
+        namespace=metallb.namespace,
+        template="metallb/bgppeer.yaml.j2",
+        context=context,
+        folder=f"{metallb.namespace}/{SHARED_FOLDER}",
+        sources=(loaded,),
+        origin=("spec", "metallb", "peers", index),
+    )
+
+
+# ------------------------------------------------------------------ notes ---
+
+
+def _notes(profiles: Sequence[LoadedProfile]) -> list[Note]:
+    """What users of MetalLB should know and no manifest can fix; stderr only."""
+    notes: list[Note] = []
+    if not profiles:
+        return notes
+    versionless = [p for p in profiles if not _metallb(p).version]
+    if versionless:
+        notes.append(
+            Note(
+                "spec.metallb.version is not set in "
+                + _listing(versionless)
+                + ": the Services carry both the metallb.io/ and the legacy metallb.universe.tf/ "
+                "annotations, which every MetalLB reads (0.14.9 and newer log a deprecation "
+                "event); set the version to emit only the right prefix"
+            )
+        )
+    layer2 = [
+        p for p in profiles if _metallb(p).pool_is_created and _metallb(p).advertisement == "l2"
+    ]
+    if layer2:
+        notes.append(
+            Note(
+                f"L2 mode ({_listing(layer2)}): all traffic for one IP enters through a single "
+                "node, so that node's bandwidth is the Service's ceiling; BGP mode spreads it"
+            )
+        )
+    notes.append(
+        Note(
+            f"MetalLB ({_listing(profiles)}) sets no connection time limit, but established "
+            "connections are reset when the announcing node fails or the L2 leader moves (a node "
+            "joins, pods move, a speaker restarts), and in BGP mode when the routers' next hops "
+            "change: clients of long-lived connections (WebSockets) must reconnect"
+        )
+    )
+    cluster = [p for p in profiles if _metallb(p).external_traffic_policy == "Cluster"]
+    if cluster:
+        notes.append(
+            Note(
+                f"externalTrafficPolicy Cluster ({_listing(cluster)}): pods see a node's IP, "
+                "never the client's, and ClientIP affinity then pins per node, not per client"
+            )
+        )
+    notes.append(
+        Note(
+            f"MetalLB passes TCP through untouched ({_listing(profiles)}): the workload "
+            "terminates TLS itself (its own certificate for wss:// and https://)"
+        )
+    )
+    for loaded in profiles:
+        notes.extend(_profile_notes(loaded))
+    classes = sorted({c for p in profiles if (c := _metallb(p).load_balancer_class)})
+    for load_balancer_class in classes:
+        notes.append(
+            Note(
+                f"loadBalancerClass {load_balancer_class!r}: MetalLB handles these Services only "
+                f"when its controller and speakers run with --lb-class={load_balancer_class}; a "
+                "MetalLB without --lb-class ignores every Service that has a class"
+            )
+        )
+    return notes
+
+
+def _listing(profiles: Sequence[LoadedProfile]) -> str:
+    shown = [p.display for p in profiles[:3]]
+    if len(profiles) > 3:
+        shown.append(f"and {len(profiles) - 3} more")
+    return ", ".join(shown)
+
+
+def _profile_notes(loaded: LoadedProfile) -> Iterator[Note]:
+    metallb = _metallb(loaded)
+    here = ("spec", "metallb")
+    if metallb.shared_ip_key is not None and not metallb.load_balancer_ips:
+        yield Note(
+            "sharedIPKey without loadBalancerIPs allows sharing but does not force it: MetalLB "
+            "may still give each Service its own IP; pin the same IP to share one",
+            loaded.locate((*here, "sharedIPKey")),
+        )
+    if not metallb.pool_is_created or metallb.advertisement != "bgp":
+        return
+    for index, community in enumerate(metallb.communities or []):
+        kind = community_kind(community)
+        if kind == "alias":
+            yield Note(
+                f"community {community!r} is an alias: it must be defined in a Community object "
+                f"in {metallb.namespace!r}, which ingressgen does not generate",
+                loaded.locate((*here, "communities", index)),
+            )
+        elif kind == "large":
+            yield Note(
+                f"large community {community!r} needs MetalLB's FRR or FRR-K8s BGP mode; the "
+                "native BGP mode takes only AA:NN",
+                loaded.locate((*here, "communities", index)),
+            )
+    if any(_is_ipv6_entry(a) for a in metallb.addresses or []):
+        yield Note(
+            "IPv6 addresses advertised over BGP need MetalLB's FRR or FRR-K8s mode (the default "
+            "since 0.16); the native BGP mode refuses them",
+            loaded.locate((*here, "addresses")),
+        )
+    for index, peer in enumerate(metallb.peers or []):
+        used = [name for attr, name in FRR_ONLY_PEER_FIELDS.items() if getattr(peer, attr)]
+        if used:
+            yield Note(
+                f"peer {peer.name!r} uses {', '.join(used)}: MetalLB's native BGP mode refuses "
+                "these; they need the FRR or FRR-K8s mode (the default since 0.16)",
+                loaded.locate((*here, "peers", index)),
+            )
+
+
+def _is_ipv6_entry(entry: str) -> bool:
+    parsed: Any = parse_address_range(entry)
+    first = parsed[0] if isinstance(parsed, tuple) else parsed
+    return bool(first.version == 6)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 
 def _crd_root() -> Traversable:
+    # The package's own folder when it is on disk (always, unless imported from a zip file):
+    # importlib.resources costs several milliseconds of imports at every start.
+    here = Path(__file__).resolve().parent.parent / "schemas" / "crds"
+    if here.is_dir():
+        return here
+    from importlib.resources import files
+
     return files("ingressgen").joinpath("schemas", "crds")
 
 

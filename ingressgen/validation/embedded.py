@@ -1,30 +1,23 @@
 """The embedded validator: jsonschema-rs over kubernetes-validate's strict schemas.
 
-Nothing is ever fetched: the schemas' `$ref`s point at
-https://kubernetes.io/api/_definitions.json, which is registered from the
-local file under that very URI, and the retriever refuses everything else.
-Each validator is compiled once per (Kubernetes version, kind) per process.
+Nothing is ever fetched: each kind's schema is bundled with the Kubernetes definitions it uses
+(`bundles.py`), and the retriever refuses everything. Each validator is compiled once per
+(Kubernetes version, kind) per process.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
-from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation.crd_registry import load_own_crd_schemas
-from ingressgen.validation.crd_schema import KUBERNETES_DEFINITIONS_URI
+from ingressgen.validation.bundles import bundled_schema, definitions, self_contained
 
 GroupVersionKind = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
-class SchemaFinding:
+class SchemaFinding(NamedTuple):
     path: str  # e.g. spec.ports[0].port; empty for the object as a whole
     message: str
 
@@ -45,48 +38,23 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
-def schema_file_name(group: str, version: str, kind: str) -> str:
-    """kubernetes-validate's (and kubeconform's) file name for a built-in kind."""
-    suffix = version if not group else f"{group.split('.')[0]}-{version}"
-    return f"{kind.lower()}-{suffix}.json"
-
-
-@functools.cache
-def _registry(kubernetes_version: str) -> Any:
-    definitions = json.loads(
-        (strict_schema_folder(kubernetes_version) / "_definitions.json").read_text()
-    )
-    return jsonschema_rs.Registry(
-        [(KUBERNETES_DEFINITIONS_URI, definitions)], retriever=_refuse_network
-    )
-
-
-def _builtin_schema(kubernetes_version: str, gvk: GroupVersionKind) -> dict[str, Any] | None:
-    group, version, kind = gvk
-    path: Path = strict_schema_folder(kubernetes_version) / schema_file_name(group, version, kind)
-    if not path.is_file():
-        return None
-    schema: dict[str, Any] = json.loads(path.read_text())
-    # Two groups can share a first label; the file must really describe this kind.
-    declared = schema.get("x-kubernetes-group-version-kind", [])
-    if {"group": group, "version": version, "kind": kind} not in declared:
-        return None
-    return schema
+def compile_schema(kubernetes_version: str, schema: dict[str, Any]) -> Any:
+    """A validator for any schema whose refs point at the Kubernetes definitions (a user CRD)."""
+    bundle = self_contained(schema, definitions(kubernetes_version))
+    return jsonschema_rs.validator_for(bundle, retriever=_refuse_network)
 
 
 @functools.cache
 def _validator(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
-    schema = load_own_crd_schemas().get(gvk) or _builtin_schema(kubernetes_version, gvk)
+    schema = bundled_schema(kubernetes_version, gvk)
     if schema is None:
         return None
-    return jsonschema_rs.validator_for(
-        schema, registry=_registry(kubernetes_version), retriever=_refuse_network
-    )
+    return jsonschema_rs.validator_for(schema, retriever=_refuse_network)
 
 
-def has_schema(kubernetes_version: str, api_version: str, kind: str) -> bool:
-    group, version = split_api_version(api_version)
-    return _validator(kubernetes_version, (group, version, kind)) is not None
+def validator_for_kind(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
+    """The compiled validator of a built-in kind or one of ingressgen's CRDs; None if unknown."""
+    return _validator(kubernetes_version, gvk)
 
 
 def _format_path(parts: list[str | int]) -> str:
@@ -94,6 +62,19 @@ def _format_path(parts: list[str | int]) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
+
+
+def schema_errors(validator: Any, obj: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """(field path, message) for each schema error, sorted; [] for a valid object."""
+    if validator.is_valid(obj):  # the common case, and much cheaper than collecting errors
+        return []
+    found = {(tuple(error.instance_path), error.message) for error in validator.iter_errors(obj)}
+    return sorted(found, key=lambda e: (_format_path(list(e[0])), e[1]))
+
+
+def has_schema(kubernetes_version: str, api_version: str, kind: str) -> bool:
+    group, version = split_api_version(api_version)
+    return _validator(kubernetes_version, (group, version, kind)) is not None
 
 
 def validate_object(obj: dict[str, Any], kubernetes_version: str) -> list[SchemaFinding]:
@@ -112,8 +93,7 @@ def validate_object(obj: dict[str, Any], kubernetes_version: str) -> list[Schema
                 "an object that cannot be checked is never passed",
             )
         ]
-    findings = [
-        SchemaFinding(_format_path(list(error.instance_path)), error.message)
-        for error in validator.iter_errors(obj)
+    return [
+        SchemaFinding(_format_path(list(path)), message)
+        for path, message in schema_errors(validator, obj)
     ]
-    return sorted(set(findings), key=lambda f: (f.path, f.message))

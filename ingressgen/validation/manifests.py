@@ -1,39 +1,57 @@
-"""`ingressgen validate`: existing manifest files checked with the same schemas as `render`."""
+"""`ingressgen validate`: existing manifests checked with the same schemas and rules as `render`.
+
+Files and folders (recursive: .yaml, .yml, .json; dot-files and kustomization files skipped),
+multi-document files, `kind: List` items, and `-` for standard input. A file that cannot be read
+as YAML is a finding for that file; the other files are still checked.
+
+Reading YAML is most of the work, and it holds the GIL, so a large batch is split between this
+process and one forked worker (kubeconform does the same with its `-n` goroutines). The worker
+sends back plain data; nothing depends on which process checked a file.
+"""
 
 from __future__ import annotations
 
+import json
+import marshal
 import os
+import sys
+import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.embedded import validate_object
-from ingressgen.yaml_io import iter_documents_with_lines, yaml_error_problem
+from ingressgen.errors import InputError, InternalError, Location, Problem
+from ingressgen.validation.engine import Checker
+from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
+from ingressgen.validation.findings import ValidationRun as ValidationRun
+from ingressgen.validation.loader import Document, looks_like_json, read_json, read_yaml
+from ingressgen.validation.positions import StreamPositions
+from ingressgen.validation.schemas import EmbeddedSchemas
+from ingressgen.yaml_io import yaml_error_problem
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+STDIN = Path("-")
+STDIN_NAME = "<stdin>"
+# Below this many files a second process costs more than it saves.
+PARALLEL_MIN_FILES = 200
 
 
-@dataclass
-class ValidationReport:
-    files: int = 0
-    objects: int = 0
-    invalid: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-
-def discover_manifests(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
+def discover_manifests(paths: Sequence[Path]) -> list[str]:
+    """Manifest files under `paths`, as strings ("-" for standard input), in a stable order."""
+    found: list[str] = []
     for path in paths:
-        if path.is_dir():
+        if path == STDIN:
+            found.append(STDIN_NAME)
+        elif path.is_dir():
             for root, dirs, names in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                folder = Path(root).as_posix()  # once per folder: "./a" shows as "a"
+                prefix = "" if folder == "." else f"{folder}/"
                 found.extend(
-                    Path(root, name)
+                    prefix + name
                     for name in sorted(names)
                     if not name.startswith(".")
                     and name.endswith(MANIFEST_SUFFIXES)
@@ -41,57 +59,205 @@ def discover_manifests(paths: Sequence[Path]) -> list[Path]:
                 )
         elif path.is_file():
             if path.name not in KUSTOMIZATION_NAMES:
-                found.append(path)
+                found.append(path.as_posix())
         else:
             raise InputError(problems=[Problem(Location(str(path)), "no such file or folder")])
     return found
 
 
-def _objects(document: Any) -> Iterator[Any]:
-    if isinstance(document, dict) and document.get("kind") == "List":
-        yield from document.get("items") or []
-    else:
-        yield document
+def _read(name: str, stdin: bytes) -> bytes:
+    if name == STDIN_NAME:
+        return stdin
+    # os.read: a buffered file object costs more than the read itself for small files.
+    descriptor = os.open(name, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
 
 
-def validate_manifests(paths: Sequence[Path], kubernetes_version: str) -> ValidationReport:
-    report = ValidationReport()
-    for file in discover_manifests(paths):
-        report.files += 1
-        name = file.as_posix()
+def _parse(name: str, data: bytes) -> list[Document]:
+    """The file's documents; raises yaml.YAMLError or ValueError (JSON) when it is not valid."""
+    if name.endswith(".json"):
+        return read_json(data)
+    if name == STDIN_NAME and looks_like_json(data):
         try:
-            text = file.read_text(encoding="utf-8")
-            documents = list(iter_documents_with_lines(text))
-        except (OSError, UnicodeDecodeError) as error:
-            report.problems.append(Problem(Location(name), f"cannot read: {error}"))
+            return read_json(data)
+        except ValueError:
+            pass  # a YAML flow mapping, or broken: the YAML reader says which
+    return read_yaml(data)
+
+
+def _file_problem(name: str, error: Exception) -> Problem:
+    if isinstance(error, yaml.YAMLError):
+        return yaml_error_problem(error, name)
+    if isinstance(error, json.JSONDecodeError):
+        return Problem(Location(name, error.lineno, error.colno), f"not valid JSON: {error.msg}")
+    if isinstance(error, UnicodeDecodeError):
+        return Problem(Location(name), f"not valid JSON: not UTF-8 text ({error.reason})")
+    if isinstance(error, ValueError):
+        return Problem(Location(name), f"not valid JSON: {error}")
+    return Problem(Location(name), f"cannot read: {error}")
+
+
+def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    value = document.value
+    if isinstance(value, dict) and value.get("kind") == "List":
+        for index, item in enumerate(value.get("items") or []):
+            yield ("items", index), item
+    else:
+        yield (), value
+
+
+# An object read from a file, as plain data: (identity fields, start line, document index,
+# path prefix inside the document ("items", i for a List item)). Plain, so a worker can send it.
+Where = tuple[tuple[str | None, ...], int, int, tuple[str | int, ...]]
+
+
+def _check_files(
+    files: Sequence[str], kubernetes_version: str, checker: Checker, stdin: bytes = b""
+) -> list[tuple[str, list[Problem], list[tuple[Where, list[Finding], bool]]]]:
+    """(shown path, file problems, [(where, findings, skipped)]) for each file, in order."""
+    read: list[tuple[str, list[Problem], list[Where]]] = []
+    objects: list[Any] = []
+    for shown in files:
+        problems: list[Problem] = []
+        wheres: list[Where] = []
+        read.append((shown, problems, wheres))
+        try:
+            documents = _parse(shown, _read(shown, stdin))
+        except (OSError, ValueError, yaml.YAMLError) as error:
+            problems.append(_file_problem(shown, error))
             continue
-        except yaml.YAMLError as error:
-            report.problems.append(yaml_error_problem(error, name))
-            continue
-        for line, document in documents:
-            if document is None:
+        for document in documents:
+            if document.value is None:
                 continue
-            for obj in _objects(document):
-                report.objects += 1
-                findings = _check(obj, kubernetes_version)
-                if findings:
-                    report.invalid += 1
-                    label = _label(obj)
-                    report.problems.extend(
-                        Problem(Location(name, line), f"{label}: {finding}") for finding in findings
-                    )
-    return report
+            for prefix, obj in _objects(document):
+                identity = Identity.of(obj)
+                fields = (identity.api_version, identity.kind, identity.name, identity.namespace)
+                wheres.append((fields, document.line, document.position, prefix))
+                objects.append(obj)
+    verdicts = iter(checker.check(objects, kubernetes_version))
+    return [
+        (shown, problems, [(where, *next(verdicts)) for where in wheres])
+        for shown, problems, wheres in read
+    ]
 
 
-def _check(obj: Any, kubernetes_version: str) -> list[str]:
-    if not isinstance(obj, dict):
-        return [f"not a Kubernetes object (a YAML {type(obj).__name__}, expected a mapping)"]
-    return [str(f) for f in validate_object(obj, kubernetes_version)]
+def _can_split(files: Sequence[str], checker: Checker) -> bool:
+    return (
+        len(files) >= PARALLEL_MIN_FILES
+        and hasattr(os, "fork")
+        and (os.cpu_count() or 1) > 1
+        and STDIN_NAME not in files
+        and threading.active_count() == 1  # forking a threaded process can deadlock the child
+        and isinstance(checker.backend, EmbeddedSchemas)  # kubeconform parallelizes itself
+    )
 
 
-def _label(obj: Any) -> str:
-    if not isinstance(obj, dict):
-        return "?"
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    assert isinstance(metadata, dict)
-    return f"{obj.get('kind', '?')}/{metadata.get('name', '?')}"
+def _pack(checked: list[Any]) -> bytes:
+    plain = [
+        (
+            shown,
+            [(p.location.file, p.location.line, p.location.column, p.message) for p in problems],
+            [
+                (where, [(f.path, f.message, f.rule, f.severity) for f in findings], skipped)
+                for where, findings, skipped in objects
+            ],
+        )
+        for shown, problems, objects in checked
+    ]
+    return marshal.dumps(plain)
+
+
+def _unpack(data: bytes) -> list[Any]:
+    return [
+        (
+            shown,
+            [
+                Problem(Location(file, line, column), message)
+                for file, line, column, message in problems
+            ],
+            [
+                (where, [Finding(*finding) for finding in findings], skipped)
+                for where, findings, skipped in objects
+            ],
+        )
+        for shown, problems, objects in marshal.loads(data)
+    ]
+
+
+def _check_split(files: Sequence[str], kubernetes_version: str, checker: Checker) -> list[Any]:
+    """The first part here, the rest in a forked worker; results in file order."""
+    # The worker takes a little more: this process also forks, then unpacks and reports.
+    half = len(files) * 9 // 20
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: check, send, and leave without running any cleanup of the parent
+        os.close(read_end)
+        try:
+            payload = b"ok" + _pack(_check_files(files[half:], kubernetes_version, checker))
+        except BaseException:
+            import traceback
+
+            payload = b"!!" + traceback.format_exc().encode()
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(payload)
+        os._exit(0)
+    os.close(write_end)
+    try:
+        mine = _check_files(files[:half], kubernetes_version, checker)
+    finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+        os.waitpid(pid, 0)
+    if not payload.startswith(b"ok"):
+        detail = payload[2:].decode(errors="replace") or "it exited without a result"
+        raise InternalError(f"the validation worker failed; this is a bug in ingressgen:\n{detail}")
+    return mine + _unpack(payload[2:])
+
+
+def _rereader(path: str) -> Any:
+    return lambda: _read(path, b"")
+
+
+def validate_manifests(
+    paths: Sequence[Path], kubernetes_version: str, checker: Checker | None = None
+) -> ValidationRun:
+    checker = checker or Checker()
+    files = discover_manifests(paths)
+    stdin = sys.stdin.buffer.read() if STDIN_NAME in files else b""
+    checker.prepare(kubernetes_version)  # a bad --crd schema is a usage error, raised here
+    if _can_split(files, checker):
+        checked = _check_split(files, kubernetes_version, checker)
+    else:
+        checked = _check_files(files, kubernetes_version, checker, stdin)
+    run = ValidationRun()
+    for shown, problems, objects in checked:
+        result = FileResult(shown, problems=problems)
+        run.files.append(result)
+        if not objects:
+            continue
+        # Positions are only looked up for findings: the file is read again then.
+        positions = None
+        if any(findings for _, findings, _ in objects):
+            positions = StreamPositions(shown, stdin if shown == STDIN_NAME else _rereader(shown))
+        for (fields, line, index, prefix), findings, skipped in objects:
+            result.objects.append(
+                ObjectResult(
+                    identity=Identity(*fields),
+                    findings=findings,
+                    kubernetes_version=kubernetes_version,
+                    start=Location(shown, line, 1),
+                    locate=_locator(positions, index, prefix) if positions else None,
+                    skipped=skipped,
+                )
+            )
+    return run
+
+
+def _locator(positions: StreamPositions, index: int, prefix: tuple[str | int, ...]) -> Any:
+    return lambda path: positions.locate(index, (*prefix, *path))

@@ -1,0 +1,134 @@
+"""Time `ingressgen validate` on the 2,000-manifest corpus (and kubeconform, when installed).
+
+Usage: python bench/bench_validate.py [--runs 15] [--per-kind 500]
+
+Each figure is the median (and the fastest) of several cold runs of a fresh process, as a user
+or CI would start it, after one warm-up run that compiles the bytecode (a pip install does the
+same). Prints the peak RSS too. Nothing asserts a threshold: the figures go into the issue's
+closing note. The machines are shared and noisy, so compare medians taken together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from manifest_corpus import generate
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode compiled
+    env.pop("KUBECONFORM", None)
+    return env
+
+
+def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and exit code of one child process."""
+    start = time.perf_counter()
+    completed = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if completed.returncode not in (0, 1):
+        raise SystemExit(f"{argv} failed:\n{completed.stderr.decode(errors='replace')}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, peak, completed.returncode
+
+
+def measure(label: str, argv: list[str], cwd: Path, runs: int, env: dict[str, str]) -> float:
+    _timed(argv, cwd, env)  # warm-up: bytecode, page cache, prepared schema caches
+    times = []
+    peak = 0.0
+    for _ in range(runs):
+        elapsed, rss, _ = _timed(argv, cwd, env)
+        times.append(elapsed)
+        peak = max(peak, rss)
+    median = statistics.median(times)
+    print(
+        f"{label:<58} median {median:6.3f} s   best {min(times):6.3f} s   peak RSS {peak:5.0f} MiB"
+    )
+    return median
+
+
+def machine_speed(runs: int) -> float:
+    """A fixed pure-Python loop: these shared machines change speed by 1.5-2x over minutes,
+    so figures are only comparable next to this one."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"{'machine speed: reference loop':<58} median {median:6.3f} s")
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--per-kind", type=int, default=500)
+    args = parser.parse_args()
+    env = _environment()
+    python = [sys.executable]
+    ingressgen = [*python, "-m", "ingressgen"]
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        count = generate(root / "files", args.per_kind)
+        generate(root / "one", args.per_kind, single_file=True)
+        machine_speed(5)
+        measure("python -c pass (interpreter start)", [*python, "-c", "pass"], root, args.runs, env)
+        measure(
+            "import ingressgen.cli (the floor of any command)",
+            [*python, "-c", "import ingressgen.cli"],
+            root,
+            args.runs,
+            env,
+        )
+        measure(
+            f"ingressgen validate, {count} files",
+            [*ingressgen, "validate", "files"],
+            root,
+            args.runs,
+            env,
+        )
+        measure(
+            f"ingressgen validate, one file of {count} documents",
+            [*ingressgen, "validate", "one"],
+            root,
+            args.runs,
+            env,
+        )
+        measure(
+            f"ingressgen validate -o json, {count} files",
+            [*ingressgen, "validate", "files", "-o", "json"],
+            root,
+            args.runs,
+            env,
+        )
+        machine_speed(5)
+        kubeconform = shutil.which("kubeconform")
+        if kubeconform is None:
+            print("kubeconform is not on PATH: its line is skipped (kubeconform.md: 0.32 s here)")
+            return
+        version = ["-kubernetes-version", "1.34.0", "-n", "2", "-strict", "-summary"]
+        measure(
+            f"kubeconform -n 2, {count} files",
+            [kubeconform, *version, "files"],
+            root,
+            args.runs,
+            env,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Mode `cloudflared`: one ConfigMap, Deployment and PodDisruptionBudget per tunnel.
+
+Every profile that names the same tunnel shares these objects, so the rules of all of them live
+in one config; they must agree on the tunnel's own settings. The config is checked against
+cloudflared's own rules before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingressgen.errors import InputError, Problem
+from ingressgen.output import recorded_sources
+from ingressgen.plan import LoadedProfile, Note, PlannedObject, RenderedObject
+from ingressgen.targets.cloudflare_common import (
+    CATCH_ALL,
+    TUNNEL_FIELD,
+    Route,
+    cloudflared_name,
+    enforce_cloudflared_rules,
+    profile_route,
+    refuse_duplicate_routes,
+    tunnel_namespace,
+    tunnel_settings,
+)
+from ingressgen.targets.common import shared_labels
+
+CONFIG_DIR = "/etc/cloudflared/config"
+CREDENTIALS_DIR = "/etc/cloudflared/creds"
+METRICS_PORT = 2000
+# cloudflared waits up to its grace period (30 s by default) for requests in flight on SIGTERM;
+# the pod must outlive that or in-flight requests are cut mid-way.
+TERMINATION_GRACE_SECONDS = 45
+CONFIGMAP_TEMPLATE = "cloudflare/configmap.yaml.j2"
+
+
+def plan_tunnels(members: Sequence[LoadedProfile]) -> list[PlannedObject]:
+    """The shared objects of every tunnel named by `members` (all in mode cloudflared)."""
+    tunnels: dict[str, list[LoadedProfile]] = defaultdict(list)
+    for loaded in members:
+        tunnel = tunnel_settings(loaded).tunnel
+        assert tunnel is not None  # check() refuses cloudflared mode without it
+        tunnels[cloudflared_name(tunnel)].append(loaded)
+    objects: list[PlannedObject] = []
+    for name, group in sorted(tunnels.items()):
+        objects.extend(_tunnel_objects(name, group))
+    return objects
+
+
+def _shared_settings(loaded: LoadedProfile) -> dict[str, Any]:
+    """The tunnel's own settings, by field name: every profile on the tunnel must agree."""
+    settings = tunnel_settings(loaded)
+    return {
+        "tunnel": settings.tunnel,
+        "namespace": tunnel_namespace(loaded),
+        "credentialsSecret": settings.credentials_secret,
+        "replicas": settings.replicas,
+        "image": settings.image,
+    }
+
+
+def _refuse_disagreements(name: str, members: Sequence[LoadedProfile]) -> None:
+    first, mine = members[0], _shared_settings(members[0])
+    problems: list[Problem] = []
+    for other in members[1:]:
+        for key, theirs in _shared_settings(other).items():
+            if theirs == mine[key]:
+                continue
+            path = (*TUNNEL_FIELD, key)
+            problems.append(
+                other.problem(
+                    path,
+                    f"{key} {theirs!r} disagrees with {mine[key]!r} in {first.display} "
+                    f"({first.locate(path)}); both profiles use the tunnel objects {name}, so "
+                    "they must agree on its tunnel, namespace, credentialsSecret, replicas and "
+                    "image",
+                )
+            )
+    if problems:
+        raise InputError(problems=problems)
+
+
+def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
+    config = {
+        "tunnel": settings_tunnel,
+        "credentials-file": f"{CREDENTIALS_DIR}/credentials.json",
+        "metrics": f"0.0.0.0:{METRICS_PORT}",
+        "no-autoupdate": True,
+        "ingress": [*(r.as_rule() for r in routes), CATCH_ALL],
+    }
+    return yaml.safe_dump(
+        config, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10_000
+    )
+
+
+def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[PlannedObject]:
+    _refuse_disagreements(name, members)
+    settings = tunnel_settings(members[0])
+    namespace = tunnel_namespace(members[0])
+    assert settings.tunnel is not None
+    routes = sorted((profile_route(m) for m in members), key=Route.sort_key)
+    refuse_duplicate_routes([routes], f"tunnel {settings.tunnel}")
+    enforce_cloudflared_rules(routes, f"the config of tunnel {settings.tunnel}")
+    config_text = _config_text(settings.tunnel, routes)
+    sources = tuple(sorted(members, key=lambda m: m.id))
+    folder = f"{namespace}/_{name}"
+    common = {"name": name, "namespace": namespace, "labels": shared_labels(name)}
+    selector = [("app.kubernetes.io/name", name)]
+    objects = [
+        PlannedObject(
+            api_version="v1",
+            kind="ConfigMap",
+            name=name,
+            namespace=namespace,
+            template=CONFIGMAP_TEMPLATE,
+            context={**common, "config": config_text},
+            folder=folder,
+            sources=sources,
+            origin=TUNNEL_FIELD,
+        ),
+        PlannedObject(
+            api_version="apps/v1",
+            kind="Deployment",
+            name=name,
+            namespace=namespace,
+            template="cloudflare/deployment.yaml.j2",
+            context={
+                **common,
+                "selector": selector,
+                "replicas": settings.replicas,
+                "image": settings.image,
+                "config_checksum": hashlib.sha256(config_text.encode()).hexdigest(),
+                "credentials_secret": settings.credentials_secret,
+                "config_dir": CONFIG_DIR,
+                "credentials_dir": CREDENTIALS_DIR,
+                "metrics_port": METRICS_PORT,
+                "termination_grace_seconds": TERMINATION_GRACE_SECONDS,
+            },
+            folder=folder,
+            sources=sources,
+            origin=TUNNEL_FIELD,
+        ),
+    ]
+    if settings.replicas > 1:
+        objects.append(
+            PlannedObject(
+                api_version="policy/v1",
+                kind="PodDisruptionBudget",
+                name=name,
+                namespace=namespace,
+                template="cloudflare/poddisruptionbudget.yaml.j2",
+                context={**common, "selector": selector},
+                folder=folder,
+                sources=sources,
+                origin=(*TUNNEL_FIELD, "replicas"),
+            )
+        )
+    return objects
+
+
+def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[Note]:
+    """A note for every shared tunnel that a profile joins or leaves, compared with the record.
+
+    The ConfigMap's recorded sources are the profiles that were on the tunnel after the last
+    run. A new member or a departed one changes the config, hence the Deployment's checksum
+    annotation: every cloudflared pod of the tunnel restarts, and its WebSockets with it.
+    """
+    configmaps = [o.planned for o in objects if o.planned.template == CONFIGMAP_TEMPLATE]
+    if not configmaps:
+        return []
+    recorded = recorded_sources(out_dir)
+    notes: list[Note] = []
+    for planned in configmaps:
+        before = recorded.get(planned.path)
+        if before is None:
+            continue  # a new tunnel: its pods start fresh, no connection is dropped
+        joined = [s for s in planned.sources if s.id not in before]
+        left = sorted(set(before) - {s.id for s in planned.sources})
+        if not joined and not left:
+            continue
+        changes = [f"{s.display} joins" for s in joined] + [f"{source} leaves" for source in left]
+        tunnel = tunnel_settings(planned.sources[0]).tunnel
+        notes.append(
+            Note(
+                f"tunnel {tunnel} ({planned.namespace}/{planned.name}): {', '.join(changes)}; "
+                "its config checksum changes, so every cloudflared pod of the tunnel restarts "
+                "and the WebSockets open through it drop (clients must reconnect)",
+                joined[0].locate((*TUNNEL_FIELD, "tunnel")) if joined else None,
+            )
+        )
+    return notes

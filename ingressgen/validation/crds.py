@@ -1,0 +1,85 @@
+"""`--crd FILE`: the user's CustomResourceDefinitions, turned into strict schemas.
+
+A file may hold one CRD, several YAML documents, or a `kind: List` of them (what
+`kubectl get crd -o yaml` prints). Each served version's openAPIV3Schema becomes a strict JSON
+Schema (unknown fields refused unless `x-kubernetes-preserve-unknown-fields`), which then checks
+the objects of that group, version and kind ahead of any other schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingressgen.errors import InputError, Location, Problem
+from ingressgen.validation.crd_schema import iter_crd_versions, strict_schema_from_crd_version
+from ingressgen.validation.loader import read_yaml
+from ingressgen.yaml_io import yaml_error_problem
+
+GroupVersionKind = tuple[str, str, str]
+
+CRD_HINT = (
+    "--crd takes CustomResourceDefinition files, e.g. what `kubectl get crd NAME -o yaml` prints"
+)
+
+
+def _crd_documents(path: Path) -> Iterator[tuple[int, Any]]:
+    shown = path.as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problem = Problem(Location(shown), f"cannot read --crd file: {error}")
+        raise InputError(problems=[problem]) from None
+    try:
+        documents = read_yaml(data)
+    except yaml.YAMLError as error:
+        raise InputError(problems=[yaml_error_problem(error, shown)]) from None
+    for document in documents:
+        value = document.value
+        if value is None:
+            continue
+        if isinstance(value, dict) and value.get("kind") == "List":
+            for item in value.get("items") or []:
+                yield document.line, item
+        else:
+            yield document.line, value
+
+
+def load_crd_schemas(paths: Sequence[Path]) -> dict[GroupVersionKind, dict[str, Any]]:
+    """(group, version, kind) -> strict schema for every served version of every CRD given."""
+    schemas: dict[GroupVersionKind, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        found = 0
+        for line, document in _crd_documents(path):
+            where = Location(path.as_posix(), line)
+            kind = document.get("kind") if isinstance(document, dict) else None
+            if kind != "CustomResourceDefinition":
+                problems.append(
+                    Problem(where, f"not a CustomResourceDefinition (kind: {kind!r}); {CRD_HINT}")
+                )
+                continue
+            try:
+                for group, crd_kind, version, schema in iter_crd_versions(document):
+                    strict = strict_schema_from_crd_version(
+                        schema, api_version=f"{group}/{version}", kind=crd_kind
+                    )
+                    schemas[(group, version, crd_kind)] = strict
+                    found += 1
+            except (KeyError, TypeError, AttributeError, ValueError) as error:
+                problems.append(
+                    Problem(where, f"a CustomResourceDefinition without a usable spec ({error!r})")
+                )
+        if found == 0 and not problems:
+            problems.append(
+                Problem(
+                    Location(path.as_posix()),
+                    f"holds no served CRD version with a schema; {CRD_HINT}",
+                )
+            )
+    if problems:
+        raise InputError(problems=problems)
+    return schemas

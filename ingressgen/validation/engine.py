@@ -1,0 +1,112 @@
+"""One checker for `render` and `validate`: a schema backend plus the API-server rules.
+
+The backend is chosen once per run (`--validator`); the rules run whatever the backend, so the
+same object gets the same rule findings through every path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ingressgen.errors import InputError
+from ingressgen.validation.findings import OBJECT_RULE, Finding
+from ingressgen.validation.rules import check_object
+from ingressgen.validation.schemas import EmbeddedSchemas, SchemaBackend
+
+VALIDATORS = ("auto", "embedded", "kubeconform")
+KUBECONFORM_ENV = "KUBECONFORM"
+
+
+class ValidationSettings(NamedTuple):
+    validator: str = "auto"  # auto | embedded | kubeconform
+    crd_files: tuple[Path, ...] = ()
+    skip_kinds: frozenset[str] = frozenset()
+
+
+class Verdict(NamedTuple):
+    findings: list[Finding]
+    skipped: bool = False
+
+
+def _executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def find_kubeconform() -> str | None:
+    """$KUBECONFORM when set (it must then be an executable file), else kubeconform on PATH.
+
+    (A plain PATH walk rather than shutil.which: `validate` pays for every import at start.)
+    """
+    named = os.environ.get(KUBECONFORM_ENV)
+    if named:
+        if not _executable(named):
+            raise InputError(
+                f"${KUBECONFORM_ENV} is set to {named!r}, which is not an executable file; "
+                "unset it or point it at the kubeconform binary"
+            )
+        return named
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "kubeconform")
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def choose_backend(settings: ValidationSettings) -> SchemaBackend:
+    """embedded, kubeconform (which must then exist), or auto: kubeconform when it is found."""
+    if settings.validator not in VALIDATORS:
+        raise InputError(
+            f"--validator {settings.validator!r}: expected one of {', '.join(VALIDATORS)}"
+        )
+    user_schemas = {}
+    if settings.crd_files:
+        from ingressgen.validation.crds import load_crd_schemas
+
+        user_schemas = load_crd_schemas(settings.crd_files)
+    if settings.validator == "embedded":
+        return EmbeddedSchemas(user_schemas)
+    binary = find_kubeconform()
+    if binary is None:
+        if settings.validator == "kubeconform":
+            raise InputError(
+                "--validator kubeconform: kubeconform is not on PATH and $KUBECONFORM is not set; "
+                "install kubeconform or use --validator embedded"
+            )
+        return EmbeddedSchemas(user_schemas)
+    from ingressgen.validation.kubeconform import KubeconformSchemas
+
+    return KubeconformSchemas(binary, user_schemas)
+
+
+class Checker:
+    """Checks batches of parsed objects for one Kubernetes version at a time."""
+
+    def __init__(self, settings: ValidationSettings | None = None) -> None:
+        self.settings = settings or ValidationSettings()
+        self.backend = choose_backend(self.settings)
+
+    def prepare(self, kubernetes_version: str) -> None:
+        """Compile what can be compiled ahead (the --crd schemas), so errors surface now."""
+        self.backend.prepare(kubernetes_version)
+
+    def check(self, objects: Sequence[Any], kubernetes_version: str) -> list[Verdict]:
+        verdicts: list[Verdict | None] = [None] * len(objects)
+        checked: list[int] = []
+        for index, obj in enumerate(objects):
+            if not isinstance(obj, dict):
+                message = (
+                    f"not a Kubernetes object (a YAML {type(obj).__name__}, expected a mapping "
+                    "with apiVersion, kind and metadata)"
+                )
+                verdicts[index] = Verdict([Finding((), message, OBJECT_RULE)])
+            elif obj.get("kind") in self.settings.skip_kinds:
+                verdicts[index] = Verdict([], skipped=True)
+            else:
+                checked.append(index)
+        schema_findings = self.backend.check([objects[i] for i in checked], kubernetes_version)
+        for index, findings in zip(checked, schema_findings, strict=True):
+            verdicts[index] = Verdict(findings + check_object(objects[index], kubernetes_version))
+        return [v for v in verdicts if v is not None]

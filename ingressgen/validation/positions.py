@@ -1,0 +1,62 @@
+"""Line and column of a field inside a manifest, found only when a finding needs them.
+
+The fast loader keeps no positions; when something is wrong, the file's text is read once more
+with ruamel.yaml's round-trip loader, which remembers where every key and item is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ingressgen.errors import Location
+
+
+class StreamPositions:
+    """Positions in one YAML (or JSON) stream of documents."""
+
+    def __init__(
+        self, file: str, text: str | bytes | Callable[[], bytes], *, line_offset: int = 0
+    ) -> None:
+        self._file = file
+        self._text = text  # or how to read it again, when it is only needed on the error path
+        self._offset = line_offset  # lines before the text in the file shown (a header)
+        self._documents: list[Any] | None = None
+
+    def _load(self) -> list[Any]:
+        if self._documents is None:
+            # Imported here: ruamel.yaml is only needed when something is wrong.
+            from ruamel.yaml import YAML
+            from ruamel.yaml.error import YAMLError
+
+            try:
+                text = self._text() if callable(self._text) else self._text
+                if isinstance(text, bytes):
+                    text = text.decode("utf-8", "replace")
+                self._documents = list(YAML(typ="rt").load_all(text))
+            except (YAMLError, ValueError, OSError):
+                self._documents = []  # positions unknown: callers fall back to the object's start
+        return self._documents
+
+    def locate(self, document: int, path: Sequence[str | int]) -> Location | None:
+        """The position of the value at `path` (or its deepest existing part), or None."""
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        documents = self._load()
+        if document >= len(documents):
+            return None
+        node = documents[document]
+        position: tuple[int, int] | None = None
+        for part in path:
+            if isinstance(node, CommentedMap) and part in node:
+                position = node.lc.value(part)
+                node = node[part]
+            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+                position = node.lc.item(part)
+                node = node[part]
+            else:
+                break
+        if position is None:
+            return None
+        line, column = position
+        return Location(self._file, line + 1 + self._offset, column + 1)
