@@ -15,6 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ingressgen.errors import InputError, InternalError
+from ingressgen.golang.duration import parse_duration_ns
+from ingressgen.golang.net import GoURLError, parse_url, split_host_port_ok
+from ingressgen.golang.regexp import regexp_error
+from ingressgen.profile import Profile
 from ingressgen.targets.cloudflare_common import (
     CATCH_ALL,
     Route,
@@ -22,8 +26,6 @@ from ingressgen.targets.cloudflare_common import (
     path_regex,
 )
 from ingressgen.targets.cloudflared_rules import Violation, check_ingress
-from ingressgen.targets.go_net import GoURLError, parse_duration_ns, parse_url, split_host_port_ok
-from ingressgen.targets.go_regexp import regexp_error
 
 SVC = "http://chat.apps.svc.cluster.local:8080"
 
@@ -468,6 +470,52 @@ def test_go_durations(text: str, nanoseconds: int) -> None:
 def test_go_duration_errors(text: str) -> None:
     with pytest.raises(ValueError, match="invalid duration"):
         parse_duration_ns(text)
+
+
+def _duration_patterns() -> set[str]:
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "pattern" and "ms|s|m|h" in value:
+                    found.add(value)
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(Profile.model_json_schema(by_alias=True))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        *(
+            (text, True)
+            for text in ("0", "30s", "1m30s", "1.5h", "500ms", ".5s", "1.s", "1µs", "1μs")
+        ),
+        *((text, False) for text in ("30", "-1s", "+1s", "s", "1d", "", ".s", "1h 2m")),
+    ],
+)
+def test_duration_schema_pattern_agrees_with_the_parser(text: str, valid: bool) -> None:
+    # cloudflared's originRequest durations and MetalLB's BGP timers share one grammar.
+    (pattern,) = _duration_patterns()
+    assert (re.search(pattern, text) is not None) is valid
+    try:
+        parse_duration_ns(text)
+    except ValueError:
+        assert not valid
+    else:
+        assert valid
+
+
+def test_go_duration_range() -> None:
+    assert parse_duration_ns("9223372036854775807ns") == 2**63 - 1
+    for text in ("9223372036854775808ns", "2562048h", "1" * 5000 + "s"):
+        with pytest.raises(ValueError, match="invalid duration"):
+            parse_duration_ns(text)
 
 
 def test_violation_text_names_rule_and_field() -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ingressgen.profile import community_kind, duration_seconds
+from ingressgen.golang.duration import duration_seconds
+from ingressgen.profile_metallb import community_kind
 from ingressgen.targets.metallb_rules import least_specific_prefix
 from tests.conftest import Result, metallb_profile, write
 

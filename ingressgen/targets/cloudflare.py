@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from ingressgen import names
 from ingressgen.errors import Problem
 from ingressgen.plan import LoadedProfile, Note
-from ingressgen.profile import CloudflareTunnel
+from ingressgen.profile_cloudflare import CloudflareTunnel
 from ingressgen.targets import cloudflare_controllers, cloudflared_config
 from ingressgen.targets.cloudflare_common import (
     ORIGIN_REQUEST_FIELD,

@@ -16,7 +16,7 @@ from typing import Any
 from ingressgen import names
 from ingressgen.errors import InputError, InternalError, Problem
 from ingressgen.plan import FieldPath, LoadedProfile
-from ingressgen.profile import CloudflareTunnel
+from ingressgen.profile_cloudflare import CloudflareTunnel
 from ingressgen.targets.cloudflared_rules import Violation, check_ingress
 
 CATCH_ALL: dict[str, Any] = {"service": "http_status:404"}

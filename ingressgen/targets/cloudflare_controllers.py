@@ -19,6 +19,7 @@ from typing import Any
 
 from ingressgen import names
 from ingressgen.errors import Problem
+from ingressgen.golang.duration import SECOND, parse_duration_ns
 from ingressgen.plan import LoadedProfile, Note, PlannedObject
 from ingressgen.targets.cloudflare_common import (
     ORIGIN_REQUEST_FIELD,
@@ -34,7 +35,6 @@ from ingressgen.targets.cloudflare_common import (
     tunnel_settings,
 )
 from ingressgen.targets.common import profile_annotations, profile_folder, profile_labels
-from ingressgen.targets.go_net import parse_duration_ns
 
 ANNOTATION_PREFIX = "cloudflare-tunnel-ingress-controller.strrl.dev/"
 # cloudflared's originRequest field -> the controller's annotation (pkg/controller,
@@ -53,7 +53,6 @@ CONTROLLER_ANNOTATIONS = {
     "http2Origin": "http2-origin",
 }
 _DURATIONS = frozenset({"connectTimeout", "tlsTimeout", "tcpKeepAlive", "keepAliveTimeout"})
-_SECOND_NS = 1_000_000_000
 # cloudflared's originRequest field -> the TunnelBinding subject's spec field.
 BINDING_FIELDS = {
     "noTLSVerify": "noTlsVerify",
@@ -101,7 +100,7 @@ def check_ingress_controller(loaded: LoadedProfile) -> Iterator[Problem]:
 
 def _whole_positive_seconds(value: str) -> bool:
     nanoseconds = parse_duration_ns(value)
-    return nanoseconds > 0 and nanoseconds % _SECOND_NS == 0
+    return nanoseconds > 0 and nanoseconds % SECOND == 0
 
 
 def check_operator(loaded: LoadedProfile) -> Iterator[Problem]:

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingressgen.targets.go_net import GoURLError, parse_url, split_host_port_ok
-from ingressgen.targets.go_regexp import regexp_error
+from ingressgen.golang.net import GoURLError, parse_url, split_host_port_ok
+from ingressgen.golang.regexp import regexp_error
 
 _GO_INT = re.compile(r"[+-]?[0-9]+")
 _INT64_MAX = 2**63 - 1

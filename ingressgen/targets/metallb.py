@@ -14,7 +14,7 @@ from typing import Any
 from ingressgen import names
 from ingressgen.errors import InputError, Problem
 from ingressgen.plan import LoadedProfile, Note, PlannedObject
-from ingressgen.profile import (
+from ingressgen.profile_metallb import (
     METALLB_ANNOTATION_RENAME_VERSION,
     BGPPeer,
     MetalLB,

@@ -18,14 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from ingressgen.errors import Problem
+from ingressgen.golang.duration import duration_seconds
 from ingressgen.plan import FieldPath, LoadedProfile
-from ingressgen.profile import (
-    BGPPeer,
-    LabelSelector,
-    MetalLB,
-    duration_seconds,
-    parse_address_range,
-)
+from ingressgen.profile_metallb import BGPPeer, LabelSelector, MetalLB, parse_address_range
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 METALLB: FieldPath = ("spec", "metallb")

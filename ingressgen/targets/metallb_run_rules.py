@@ -14,7 +14,7 @@ from typing import Any
 
 from ingressgen.errors import Problem
 from ingressgen.plan import FieldPath, LoadedProfile
-from ingressgen.profile import BGPPeer, MetalLB
+from ingressgen.profile_metallb import BGPPeer, MetalLB
 from ingressgen.targets.metallb_rules import (
     IP,
     METALLB,

@@ -1,15 +1,15 @@
-"""The Go standard-library parsers cloudflared reads rule values with, ported as checks.
+"""Go's `net.SplitHostPort` and `net/url.Parse`, ported as checks.
 
-cloudflared is written in Go: it reads a rule's `service` with `net/url.Parse`, its hostname
-with `net.SplitHostPort`, and durations with `time.ParseDuration`. These functions give the Go
-verdict (Go 1.22+) and Go's error text, so a config ingressgen writes is one cloudflared accepts.
-They check; they build nothing else. See `go_regexp.py` for the `path` regex.
+cloudflared is written in Go: it reads a rule's `service` with `net/url.Parse` and its hostname
+with `net.SplitHostPort`. These functions give the Go verdict (Go 1.22+) and Go's error text, so
+a config ingressgen writes is one cloudflared accepts. They check; they build nothing else.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from ingressgen.golang.fmt import quote
 
 # ---------------------------------------------------------------- net.SplitHostPort
 
@@ -55,12 +55,6 @@ class GoURL:
         return host
 
 
-def _quote(text: str) -> str:
-    """Go's %q for the ASCII strings this module reports."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in escaped) + '"'
-
-
 def _valid_optional_port(port: str) -> bool:
     return port == "" or (port.startswith(":") and all("0" <= c <= "9" for c in port[1:]))
 
@@ -83,16 +77,16 @@ def _unescape(text: str, *, host: bool) -> str:
         if byte == ord("%"):
             chunk = raw[i : i + 3]
             if len(chunk) < 3 or not all(chr(b) in "0123456789abcdefABCDEF" for b in chunk[1:]):
-                raise GoURLError(f"invalid URL escape {_quote(chunk.decode(errors='replace'))}")
+                raise GoURLError(f"invalid URL escape {quote(chunk.decode(errors='replace'))}")
             # In a host, only %25 and escapes of non-ASCII bytes are allowed (RFC 6874 zones).
             if host and int(chunk[1:2], 16) < 8 and chunk != b"%25":
-                raise GoURLError(f"invalid URL escape {_quote(chunk.decode())}")
+                raise GoURLError(f"invalid URL escape {quote(chunk.decode())}")
             out.append(int(chunk[1:], 16))
             i += 3
             continue
         char = chr(byte)
         if host and byte < 0x80 and not (_is_alnum(char) or char in _HOST_PUNCTUATION):
-            raise GoURLError(f"invalid character {_quote(char)} in host name")
+            raise GoURLError(f"invalid character {quote(char)} in host name")
         out.append(byte)
         i += 1
     return out.decode("utf-8", errors="replace")
@@ -105,11 +99,11 @@ def _parse_host(host: str) -> str:
             raise GoURLError("missing ']' in host")
         colon_port = host[end + 1 :]
         if not _valid_optional_port(colon_port):
-            raise GoURLError(f"invalid port {_quote(colon_port)} after host")
+            raise GoURLError(f"invalid port {quote(colon_port)} after host")
     else:
         colon = host.rfind(":")
         if colon >= 0 and not _valid_optional_port(host[colon:]):
-            raise GoURLError(f"invalid port {_quote(host[colon:])} after host")
+            raise GoURLError(f"invalid port {quote(host[colon:])} after host")
     return _unescape(host, host=True)
 
 
@@ -138,7 +132,7 @@ def parse_url(raw_url: str) -> GoURL:
             _unescape(fragment, host=False)
     except GoURLError as error:
         shown = raw_url if fragment else without_fragment
-        raise GoURLError(f"parse {_quote(shown)}: {error}") from None
+        raise GoURLError(f"parse {quote(shown)}: {error}") from None
     return parsed
 
 
@@ -168,39 +162,3 @@ def _parse(raw: str) -> GoURL:
                 raise GoURLError("net/url: invalid userinfo")
             _unescape(userinfo, host=False)
     return GoURL(scheme, host, _unescape(rest, host=False))
-
-
-# ---------------------------------------------------------------- time.ParseDuration
-
-_DURATION_UNITS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "μs": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
-
-
-def parse_duration_ns(text: str) -> int:
-    """Go's time.ParseDuration for non-negative values, in nanoseconds (ValueError if invalid)."""
-    if text == "0":
-        return 0
-    total = 0
-    position = 0
-    while position < len(text):
-        match = _DURATION_PART.match(text, position)
-        if match is None or match.group(1) in ("", "."):
-            raise ValueError(f"time: invalid duration {_quote(text)}")
-        whole, _, fraction = match.group(1).partition(".")
-        unit = _DURATION_UNITS[match.group(2)]
-        total += int(whole or "0") * unit
-        if fraction:
-            total += int(fraction) * unit // 10 ** len(fraction)
-        position = match.end()
-    if not text:
-        raise ValueError(f"time: invalid duration {_quote(text)}")
-    return total
