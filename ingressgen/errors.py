@@ -14,13 +14,17 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Location:
     """Where a problem sits: a file and, when known, a 1-based line and column."""
 
     file: str
     line: int | None = None
     column: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int]:
+        # A location without a line sorts first in its file; None never meets an int.
+        return (self.file, self.line or 0, self.column or 0)
 
     def __str__(self) -> str:
         if self.line is None:
@@ -61,7 +65,7 @@ class IngressgenError(Exception):
     exit_code = EXIT_INTERNAL
 
     def __init__(self, message: str = "", problems: Iterable[Problem] = ()) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.location, str(p)))
+        self.problems = sorted(problems, key=lambda p: (p.location.sort_key(), str(p)))
         super().__init__(message or "\n".join(str(p) for p in self.problems))
 
     def lines(self) -> list[str]:

@@ -671,3 +671,20 @@ def test_a_generated_rule_cloudflared_would_refuse_is_a_bug_and_nothing_is_writt
     assert result.code == 3
     assert "bug in ingressgen" in result.err and "V13" in result.err
     assert not (workdir / "out").exists()
+
+
+def test_settings_the_mode_never_reads_are_noted_not_lost(workdir: Path, run: Run) -> None:
+    profile = cloudflare_profile(
+        **{
+            "spec.cloudflareTunnel.mode": "ingress-controller",
+            "spec.cloudflareTunnel.replicas": 3,
+            "spec.cloudflareTunnel.tunnelKind": "Tunnel",
+        }
+    )
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+    assert "spec.cloudflareTunnel.replicas does nothing in ingress-controller mode" in result.err
+    assert "spec.cloudflareTunnel.tunnelKind does nothing in ingress-controller mode" in result.err
+    assert "credentialsSecret does nothing" in result.err  # set by the base profile
+    assert "p/a.yaml:" in result.err

@@ -129,6 +129,7 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
     by_mode: dict[str, list[LoadedProfile]] = defaultdict(list)
     for loaded in profiles:
         by_mode[tunnel_settings(loaded).mode].append(loaded)
+        result.notes.extend(_ignored_settings_notes(loaded))
         heartbeat = _heartbeat_note(loaded)
         if heartbeat is not None:
             result.notes.append(heartbeat)
@@ -153,6 +154,34 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
     if reconnect is not None:
         result.notes.append(reconnect)
     return result
+
+
+# Settings that only one or two modes read: set in another mode they would do nothing.
+_MODES_READING = {
+    "tunnel": ("cloudflared", "operator"),
+    "credentials_secret": ("cloudflared",),
+    "namespace": ("cloudflared",),
+    "replicas": ("cloudflared",),
+    "image": ("cloudflared",),
+    "ingress_class_name": ("ingress-controller",),
+    "tunnel_kind": ("operator",),
+}
+
+
+def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Note]:
+    """A located note for each setting the profile's mode never reads, so none is lost silently."""
+    section = loaded.profile.spec.cloudflare_tunnel
+    if section is None:
+        return
+    for name in sorted(section.model_fields_set & _MODES_READING.keys()):
+        modes = _MODES_READING[name]
+        if section.mode not in modes:
+            alias = type(section).model_fields[name].alias or name
+            yield Note(
+                f"spec.cloudflareTunnel.{alias} does nothing in {section.mode} mode "
+                f"(only {' and '.join(modes)} mode read it); remove it or change the mode",
+                loaded.locate((*TUNNEL_FIELD, alias), at_key=True),
+            )
 
 
 def _heartbeat_note(loaded: LoadedProfile) -> Note | None:
