@@ -6,12 +6,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from ingressgen.errors import EXIT_INTERNAL, IngressgenError, InputError
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
+
+if TYPE_CHECKING:
+    # Only for annotations: importing commands at start-up would load the whole pipeline.
+    from ingressgen.commands import CommandReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -133,11 +137,7 @@ def render(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
     )
-    for note in report.notes:
-        click.echo(note, err=True)
-    for line in report.lines:
-        click.echo(line)
-    sys.exit(report.exit_code)
+    _emit(report)
 
 
 @cli.command()
@@ -164,6 +164,11 @@ def validate(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
     )
+    _emit(report)
+
+
+def _emit(report: CommandReport) -> NoReturn:
+    """Notes to stderr, results to stdout, then the report's exit code."""
     for note in report.notes:
         click.echo(note, err=True)
     for line in report.lines:

@@ -8,7 +8,7 @@ re-reads just that one file (see `SourcePositions`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -65,17 +65,25 @@ def load_documents(text: str, file: str) -> list[Any]:
         raise InputError(problems=[yaml_error_problem(error, file)]) from None
 
 
-def iter_documents_with_lines(text: str) -> Iterator[tuple[int, Any]]:
-    """Each document with the 1-based line it starts on (raises yaml.YAMLError)."""
-    loader = StrictLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            yield node.start_mark.line + 1, loader.construct_document(node)
-    finally:
-        loader.dispose()
+def locate_in_tree(
+    node: Any, path: Sequence[str | int], *, at_key: bool = False
+) -> tuple[int, int] | None:
+    """0-based (line, column) of `path` in a ruamel round-trip tree, or of its deepest existing
+    part; None when not even its first part exists. With `at_key`, the last key itself."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    position: tuple[int, int] | None = None
+    for index, part in enumerate(path):
+        last = index == len(path) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            position = node.lc.key(part) if (last and at_key) else node.lc.value(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            position = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+    return position
 
 
 class SourcePositions:
@@ -105,21 +113,9 @@ class SourcePositions:
 
         With `at_key`, point at the last key itself (an unknown field) instead of its value.
         """
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-        node = self._root()
-        position: tuple[int, int] | None = (0, 0) if node is not None else None
-        for index, part in enumerate(path):
-            last = index == len(path) - 1
-            if isinstance(node, CommentedMap) and part in node:
-                position = node.lc.key(part) if (last and at_key) else node.lc.value(part)
-                node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-                position = node.lc.item(part)
-                node = node[part]
-            else:
-                break
-        if position is None:
+        root = self._root()
+        if root is None:
             return Location(self._file)
+        position = locate_in_tree(root, path, at_key=at_key) or (0, 0)
         line, column = position
         return Location(self._file, line + 1, column + 1)

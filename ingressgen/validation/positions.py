@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ingressgen.errors import Location
+from ingressgen.yaml_io import locate_in_tree
 
 
 class StreamPositions:
@@ -40,22 +41,10 @@ class StreamPositions:
 
     def locate(self, document: int, path: Sequence[str | int]) -> Location | None:
         """The position of the value at `path` (or its deepest existing part), or None."""
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
         documents = self._load()
         if document >= len(documents):
             return None
-        node = documents[document]
-        position: tuple[int, int] | None = None
-        for part in path:
-            if isinstance(node, CommentedMap) and part in node:
-                position = node.lc.value(part)
-                node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-                position = node.lc.item(part)
-                node = node[part]
-            else:
-                break
+        position = locate_in_tree(documents[document], path)
         if position is None:
             return None
         line, column = position
