@@ -111,6 +111,12 @@ def cli() -> None:
     is_flag=True,
     help="Write nothing; exit 1 when the generated files under --out differ from a render.",
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Do not print notes (what WebSockets meet on the chosen path) on stderr.",
+)
 def render(
     paths: tuple[Path, ...],
     out_dir: Path,
@@ -121,6 +127,7 @@ def render(
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
     check: bool,
+    quiet: bool,
 ) -> None:
     """Render profiles (files or folders) into manifests under --out."""
     from ingressgen import commands
@@ -137,7 +144,7 @@ def render(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
     )
-    _emit(report)
+    _emit(report, quiet=quiet)
 
 
 @cli.command()
@@ -167,9 +174,9 @@ def validate(
     _emit(report)
 
 
-def _emit(report: CommandReport) -> NoReturn:
-    """Notes to stderr, results to stdout, then the report's exit code."""
-    for note in report.notes:
+def _emit(report: CommandReport, *, quiet: bool = False) -> NoReturn:
+    """Notes to stderr (unless quiet), results to stdout, then the report's exit code."""
+    for note in [] if quiet else report.notes:
         click.echo(note, err=True)
     for line in report.lines:
         click.echo(line)
