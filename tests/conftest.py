@@ -125,3 +125,31 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
+    """Validators for the upstream CRDs in ../shared/reference/crds/<folder>, made strict,
+    keyed by (apiVersion, kind); the calling test is skipped when ../shared is absent."""
+    import json
+
+    import jsonschema_rs
+
+    from ingressgen.kube_versions import strict_schema_folder
+    from ingressgen.validation.crd_schema import (
+        KUBERNETES_DEFINITIONS_URI,
+        iter_crd_versions,
+        strict_schema_from_crd_version,
+    )
+
+    crd_folder = SHARED / "reference/crds" / folder
+    if not crd_folder.is_dir():
+        pytest.skip(f"../shared/reference/crds/{folder} is not beside this repository")
+    definitions = json.loads((strict_schema_folder("1.34") / "_definitions.json").read_text())
+    registry = jsonschema_rs.Registry([(KUBERNETES_DEFINITIONS_URI, definitions)])
+    validators: dict[tuple[str, str], Any] = {}
+    for crd_file in sorted(crd_folder.glob("*.yaml")):
+        for group, kind, version, schema in iter_crd_versions(yaml.safe_load(crd_file.read_text())):
+            api_version = f"{group}/{version}"
+            strict = strict_schema_from_crd_version(schema, api_version=api_version, kind=kind)
+            validators[(api_version, kind)] = jsonschema_rs.validator_for(strict, registry=registry)
+    return validators

@@ -3,26 +3,24 @@ services, cloudflared's own rules on every generated config, and what render say
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 import yaml
 
-from ingressgen.kube_versions import strict_schema_folder
 from ingressgen.targets.cloudflared_rules import check_ingress
-from ingressgen.validation.crd_schema import (
-    KUBERNETES_DEFINITIONS_URI,
-    iter_crd_versions,
-    strict_schema_from_crd_version,
-)
 from ingressgen.validation.embedded import validate_object
-from tests.conftest import SHARED, Result, cloudflare_profile, snapshot, write
+from tests.conftest import (
+    Result,
+    cloudflare_profile,
+    snapshot,
+    upstream_crd_validators,
+    write,
+)
 
 Run = Callable[..., Result]
 PREFIX = "cloudflare-tunnel-ingress-controller.strrl.dev/"
@@ -512,17 +510,9 @@ def test_operator_rule_order_by_binding_name_is_warned_about(workdir: Path, run:
 
 
 def _upstream_binding_validator() -> Any:
-    crd = (
-        SHARED
-        / "reference/crds/cloudflare-operator/networking.cfargotunnel.com_tunnelbindings.yaml"
-    )
-    if not crd.is_file():
-        pytest.skip("../shared/reference/crds/cloudflare-operator is not beside this repository")
-    ((group, kind, version, schema),) = list(iter_crd_versions(yaml.safe_load(crd.read_text())))
-    strict = strict_schema_from_crd_version(schema, api_version=f"{group}/{version}", kind=kind)
-    definitions = json.loads((strict_schema_folder("1.34") / "_definitions.json").read_text())
-    registry = jsonschema_rs.Registry([(KUBERNETES_DEFINITIONS_URI, definitions)])
-    return jsonschema_rs.validator_for(strict, registry=registry)
+    return upstream_crd_validators("cloudflare-operator")[
+        ("networking.cfargotunnel.com/v1alpha1", "TunnelBinding")
+    ]
 
 
 def test_tunnel_bindings_pass_the_own_schema_and_the_upstream_crd(workdir: Path, run: Run) -> None:

@@ -3,23 +3,23 @@ version, and every MetalLB object passes MetalLB's own (upstream) CRD schema mad
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 import yaml
 
-from ingressgen.kube_versions import strict_schema_folder, supported_kubernetes_versions
-from ingressgen.validation.crd_schema import (
-    KUBERNETES_DEFINITIONS_URI,
-    iter_crd_versions,
-    strict_schema_from_crd_version,
-)
+from ingressgen.kube_versions import supported_kubernetes_versions
 from ingressgen.validation.embedded import validate_object
-from tests.conftest import REPO, SHARED, Result, cloudflare_profile, metallb_profile, write
+from tests.conftest import (
+    REPO,
+    Result,
+    cloudflare_profile,
+    metallb_profile,
+    upstream_crd_validators,
+    write,
+)
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "l2.yaml": metallb_profile(
@@ -67,17 +67,7 @@ def test_every_object_is_valid_for_every_supported_version(generated: list[dict[
 
 
 def test_metallb_objects_pass_the_upstream_crds(generated: list[dict[str, Any]]) -> None:
-    crd_folder = SHARED / "reference/crds/metallb"
-    if not crd_folder.is_dir():
-        pytest.skip("../shared/reference/crds/metallb is not beside this repository")
-    definitions = json.loads((strict_schema_folder("1.34") / "_definitions.json").read_text())
-    registry = jsonschema_rs.Registry([(KUBERNETES_DEFINITIONS_URI, definitions)])
-    upstream = {}
-    for crd_file in crd_folder.glob("*.yaml"):
-        for group, kind, version, schema in iter_crd_versions(yaml.safe_load(crd_file.read_text())):
-            api_version = f"{group}/{version}"
-            strict = strict_schema_from_crd_version(schema, api_version=api_version, kind=kind)
-            upstream[(api_version, kind)] = jsonschema_rs.validator_for(strict, registry=registry)
+    upstream = upstream_crd_validators("metallb")
     metallb_objects = [o for o in generated if o["apiVersion"].startswith("metallb.io/")]
     assert len(metallb_objects) >= 4
     for obj in metallb_objects:

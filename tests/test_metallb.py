@@ -10,18 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 import yaml
 
-from ingressgen.kube_versions import strict_schema_folder, supported_kubernetes_versions
-from ingressgen.validation.crd_schema import (
-    KUBERNETES_DEFINITIONS_URI,
-    iter_crd_versions,
-    strict_schema_from_crd_version,
-)
+from ingressgen.kube_versions import supported_kubernetes_versions
 from ingressgen.validation.embedded import validate_object
-from tests.conftest import SHARED, Result, metallb_profile, snapshot, write
+from tests.conftest import Result, metallb_profile, snapshot, upstream_crd_validators, write
 
 Run = Callable[..., Result]
 
@@ -152,17 +146,7 @@ def test_every_object_passes_the_strict_schemas_of_every_version(
 def test_metallb_objects_pass_metallbs_upstream_crds(
     bundle: dict[tuple[str, str], dict[str, Any]],
 ) -> None:
-    crd_folder = SHARED / "reference/crds/metallb"
-    if not crd_folder.is_dir():
-        pytest.skip("../shared/reference/crds/metallb is not beside this repository")
-    definitions = json.loads((strict_schema_folder("1.34") / "_definitions.json").read_text())
-    registry = jsonschema_rs.Registry([(KUBERNETES_DEFINITIONS_URI, definitions)])
-    upstream = {}
-    for crd_file in crd_folder.glob("*.yaml"):
-        for group, kind, version, schema in iter_crd_versions(yaml.safe_load(crd_file.read_text())):
-            api_version = f"{group}/{version}"
-            strict = strict_schema_from_crd_version(schema, api_version=api_version, kind=kind)
-            upstream[(api_version, kind)] = jsonschema_rs.validator_for(strict, registry=registry)
+    upstream = upstream_crd_validators("metallb")
     checked = 0
     for obj in bundle.values():
         if obj["apiVersion"].startswith("metallb.io/"):
