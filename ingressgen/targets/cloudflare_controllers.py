@@ -34,7 +34,7 @@ from ingressgen.targets.cloudflare_common import (
     service_url,
     tunnel_settings,
 )
-from ingressgen.targets.common import profile_annotations, profile_folder, profile_labels
+from ingressgen.targets.common import profile_annotations, profile_labels, profile_object
 
 ANNOTATION_PREFIX = "cloudflare-tunnel-ingress-controller.strrl.dev/"
 # cloudflared's originRequest field -> the controller's annotation (pkg/controller,
@@ -243,15 +243,13 @@ def _ingress(loaded: LoadedProfile) -> PlannedObject:
         "service_name": profile.service_name,
         "port": profile.spec.service.port,
     }
-    return PlannedObject(
+    return profile_object(
+        loaded,
         api_version="networking.k8s.io/v1",
         kind="Ingress",
         name=profile.metadata.name,
-        namespace=profile.metadata.namespace,
         template="cloudflare/ingress.yaml.j2",
         context=context,
-        folder=profile_folder(loaded),
-        sources=(loaded,),
         origin=TUNNEL_FIELD,
     )
 
@@ -345,14 +343,12 @@ def _binding(loaded: LoadedProfile) -> PlannedObject:
         "tunnel_kind": kind,
         "tunnel": tunnel,
     }
-    return PlannedObject(
+    return profile_object(
+        loaded,
         api_version="networking.cfargotunnel.com/v1alpha1",
         kind="TunnelBinding",
         name=profile.metadata.name,
-        namespace=profile.metadata.namespace,
         template="cloudflare/tunnelbinding.yaml.j2",
         context=context,
-        folder=profile_folder(loaded),
-        sources=(loaded,),
         origin=TUNNEL_FIELD,
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ingressgen.plan import LoadedProfile
+from collections.abc import Mapping
+from typing import Any
+
+from ingressgen.plan import FieldPath, LoadedProfile, PlannedObject
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ingressgen"}
 
@@ -24,3 +27,27 @@ def profile_annotations(loaded: LoadedProfile, own: dict[str, str]) -> list[tupl
 def shared_labels(name: str) -> list[tuple[str, str]]:
     """Labels for objects several profiles share; profile labels never go there."""
     return sorted({"app.kubernetes.io/name": name, **MANAGED_BY}.items())
+
+
+def profile_object(
+    loaded: LoadedProfile,
+    *,
+    api_version: str,
+    kind: str,
+    name: str,
+    template: str,
+    context: Mapping[str, Any],
+    origin: FieldPath,
+) -> PlannedObject:
+    """An object that belongs to one profile: in its namespace and its out/<ns>/<name>/ folder."""
+    return PlannedObject(
+        api_version=api_version,
+        kind=kind,
+        name=name,
+        namespace=loaded.profile.metadata.namespace,
+        template=template,
+        context=context,
+        folder=profile_folder(loaded),
+        sources=(loaded,),
+        origin=origin,
+    )

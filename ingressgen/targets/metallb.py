@@ -24,8 +24,8 @@ from ingressgen.profile_metallb import (
 from ingressgen.targets import metallb_rules, metallb_run_rules
 from ingressgen.targets.common import (
     profile_annotations,
-    profile_folder,
     profile_labels,
+    profile_object,
     shared_labels,
 )
 from ingressgen.targets.registry import TargetPlan
@@ -158,15 +158,13 @@ def _service(loaded: LoadedProfile) -> PlannedObject:
         "external_traffic_policy": metallb.external_traffic_policy,
         "session_affinity_timeout": metallb.session_affinity_timeout_seconds if affinity else None,
     }
-    return PlannedObject(
+    return profile_object(
+        loaded,
         api_version="v1",
         kind="Service",
         name=service_name(loaded),
-        namespace=profile.metadata.namespace,
         template="metallb/service.yaml.j2",
         context=context,
-        folder=profile_folder(loaded),
-        sources=(loaded,),
         origin=("spec", "metallb"),
     )
 
