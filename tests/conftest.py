@@ -153,3 +153,35 @@ def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
             strict = strict_schema_from_crd_version(schema, api_version=api_version, kind=kind)
             validators[(api_version, kind)] = jsonschema_rs.validator_for(strict, registry=registry)
     return validators
+
+
+def widget_crd(**spec_properties: Any) -> dict[str, Any]:
+    """A CRD for example.com/v1 Widget (v0 defined but not served) with these spec fields."""
+    schema = {
+        "type": "object",
+        "properties": {"spec": {"type": "object", "properties": spec_properties}},
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                },
+                {
+                    "name": "v0",
+                    "served": False,
+                    "storage": False,
+                    "schema": {"openAPIV3Schema": schema},
+                },
+            ],
+        },
+    }

@@ -30,7 +30,7 @@ from ingressgen.validation.kubeconform import (
     prepared_builtin_schemas,
     prepared_own_crd_schemas,
 )
-from tests.conftest import REPO, SHARED, Result, write
+from tests.conftest import REPO, SHARED, Result, widget_crd, write
 
 Run = Callable[..., Result]
 
@@ -335,34 +335,7 @@ def test_list_indexes_in_pointers_become_ints() -> None:
 
 
 def test_user_crds_reach_kubeconform(fake_kubeconform: Path, tmp_path: Path) -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {"size": {"type": "integer"}},
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
-    }
+    crd = widget_crd(size={"type": "integer"})
     write(tmp_path, {"crd.yaml": crd})
     good = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     bad = {**good, "spec": {"size": 1, "colour": "red"}}

@@ -16,7 +16,7 @@ import yaml
 
 from ingressgen import rendering
 from ingressgen.validation import manifests
-from tests.conftest import REPO, SHARED, Result, metallb_profile, write
+from tests.conftest import REPO, SHARED, Result, metallb_profile, widget_crd, write
 
 Run = Callable[..., Result]
 
@@ -191,37 +191,6 @@ def test_skip_kind(workdir: Path, run: Run) -> None:
     result = run("validate", "m", "--skip-kind", "Widget", "--skip-kind", "Gadget")
     assert result.code == 0
     assert "2 objects: 1 valid, 0 invalid, 1 skipped" in result.out
-
-
-def widget_crd(**spec_properties: Any) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {"spec": {"type": "object", "properties": spec_properties}},
-    }
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget", "plural": "widgets"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": schema},
-                },
-                {
-                    "name": "v0",
-                    "served": False,
-                    "storage": False,
-                    "schema": {"openAPIV3Schema": schema},
-                },
-            ],
-        },
-    }
 
 
 def test_crd_files_check_their_kinds(workdir: Path, run: Run) -> None:
