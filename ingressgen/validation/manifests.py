@@ -25,6 +25,7 @@ import yaml
 
 from ingressgen.errors import InputError, InternalError, Location, Problem
 from ingressgen.validation.engine import Checker
+from ingressgen.validation.fast_reader import read_documents
 from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
 from ingressgen.validation.findings import ValidationRun as ValidationRun
 from ingressgen.validation.loader import Document, looks_like_json, read_json, read_yaml
@@ -92,7 +93,8 @@ def _parse(name: str, data: bytes) -> list[Document]:
             return read_json(data)
         except ValueError:
             pass  # a YAML flow mapping, or broken: the YAML reader says which
-    return read_yaml(data)
+    documents = read_documents(data)
+    return read_yaml(data) if documents is None else documents
 
 
 def _file_problem(name: str, error: Exception) -> Problem:

@@ -1,0 +1,194 @@
+"""A fast path for reading manifests: yaml-rs, trusted only where it must agree with `loader.py`.
+
+Reading YAML is most of what `validate` does, and PyYAML spends that time building a Python
+object for every node. yaml-rs (Rust) builds the values directly and reads the benchmark corpus
+about seven times faster. But it reads YAML 1.2, while the API server (sigs.k8s.io/yaml) and
+`loader.py` read YAML 1.1: `on` is a bool there and a string here, `0644` is 420 there and 644
+here. So this reader answers only when nothing in the text can be read two ways:
+
+- the text has none of the constructs that the two versions read differently or that
+  `loader.py` treats specially (see `_has_risky_syntax`);
+- no number is written with a leading zero, and no value is a float;
+- every key is a string, and every string is one that both readers return as a string.
+
+Anything else returns None, and the caller reads the text with `loader.py`, which stays the
+authority for every verdict, error message and position. `tests/test_fast_reader.py` compares
+the two readers on generated texts. Without yaml-rs (an exotic platform with no wheel), every
+text goes to `loader.py`: slower, never different.
+"""
+
+from __future__ import annotations
+
+import re
+from types import ModuleType
+from typing import Any
+
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from ingressgen.validation.loader import Document
+
+yaml_rs: ModuleType | None
+try:
+    import yaml_rs
+except ImportError:  # pragma: no cover - every supported platform has a wheel
+    yaml_rs = None
+
+# Characters that send a text to loader.py wherever they are: control characters PyYAML
+# refuses, tabs and carriage returns (the versions differ on where tabs may separate tokens)
+# and backslashes (YAML 1.2 has escapes that 1.1 refuses).
+_RISKY_ASCII = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\\]")
+# In non-ASCII text also: line breaks in YAML 1.1 only, the byte-order mark, C1 controls and
+# the non-characters PyYAML refuses.
+_RISKY_NON_ASCII = re.compile("[\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+# Where a token can start (after a space or a line break): a tag (!), an anchor (&), an alias
+# (*), a complex key (?) or a value indicator after a space (`key : value`).
+_TOKEN_INDICATOR = re.compile(r"[ \n](?:[!&*]|[?:](?![^ \n]))")
+_TOKEN_INDICATOR_FIRST = ("!", "&", "*", "? ", ": ")
+# A flow collection that is not empty: `{}` and `[]` read the same in both versions.
+_FLOW_CONTENT = re.compile(r"\{(?!\})|\[(?!\])")
+# A number with a leading zero: octal in YAML 1.1 (`0644` is 420), decimal in 1.2 (644).
+_LEADING_ZERO = re.compile(r"0(?<![0-9A-Za-z._]0)[0-9A-Za-z_]")
+# `---` that is not a whole document-start line, a document end `...`, or a directive.
+_RISKY_LINE_START = re.compile(r"^(?:---(?!(?:[ ]+(?:#.*)?)?$)|\.\.\.|%)", re.MULTILINE)
+_DOCUMENT_START = re.compile(r"^---(?:[ ]+(?:#.*)?)?$\n?", re.MULTILINE)
+# The first line of a document's content: not blank, not a comment.
+_CONTENT_LINE = re.compile(r"^[ ]*[^ \n#]", re.MULTILINE)
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"  # loader.py keeps timestamps as text, as yaml-rs does
+_resolver = Resolver()
+# Strings from yaml-rs that loader.py returns as the same strings, and those it may not:
+# manifests repeat the same keys and values thousands of times.
+_trusted_strings: set[str] = set()
+_distrusted_strings: set[str] = set()
+_CACHE_LIMIT = 100_000
+
+
+def read_documents(data: bytes) -> list[Document] | None:
+    """The documents of `data` as `loader.read_yaml` would return them, or None when this
+    reader cannot be sure of that (then the caller must use `loader.read_yaml`)."""
+    if yaml_rs is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _has_risky_syntax(text):
+        return None
+    documents: list[Document] = []
+    for start, end, explicit in _document_spans(text):
+        content = _CONTENT_LINE.search(text, start, end)
+        if content is None and not explicit:
+            continue  # comments before the first `---`: PyYAML sees no document there
+        try:
+            value = yaml_rs.loads(text[start:end], parse_datetime=False)
+        except (ValueError, TypeError):
+            return None  # loader.py gives the error, with its position
+        if not _reads_the_same(value):
+            return None
+        line = text.count("\n", 0, content.start()) + 1 if content else 0
+        documents.append(Document(len(documents), line, value))
+    return documents
+
+
+def _has_risky_syntax(text: str) -> bool:
+    if _RISKY_ASCII.search(text) or (not text.isascii() and _RISKY_NON_ASCII.search(text)):
+        return True
+    if "<<" in text or _LEADING_ZERO.search(text):
+        return True
+    # A block scalar that ends the text without a line break: yaml-rs adds one, PyYAML not.
+    if not text.endswith("\n") and ("|" in text or ">" in text):
+        return True
+    # Searching for one character is much faster than for a pattern: rule most texts out first.
+    indicators = "!" in text or "&" in text or "*" in text or "?" in text
+    if (indicators or " :" in text or "\n:" in text) and _TOKEN_INDICATOR.search(text):
+        return True
+    if text.startswith(_TOKEN_INDICATOR_FIRST) or text in ("?", ":"):
+        return True
+    if ("{" in text or "[" in text) and _FLOW_CONTENT.search(text):
+        return True
+    # A line that starts with "-", "." or "%" is rare outside document markers.
+    line_starts = "\n-" in text or "\n." in text or "\n%" in text
+    if line_starts or text.startswith(("-", ".", "%")):
+        return bool(_RISKY_LINE_START.search(text))
+    return False
+
+
+def _document_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, begins with `---`) of each document: a `---` line always starts a new one,
+    even inside a scalar (YAML forbids the marker as content at the start of a line)."""
+    if "---" not in text:
+        return [(0, len(text), False)]
+    spans: list[tuple[int, int, bool]] = []
+    start, explicit = 0, False
+    for marker in _DOCUMENT_START.finditer(text):
+        if marker.start() > 0 or explicit:
+            spans.append((start, marker.start(), explicit))
+        start, explicit = marker.end(), True
+    spans.append((start, len(text), explicit))
+    return spans
+
+
+def _reads_the_same(value: Any) -> bool:
+    """Whether loader.py reads the same values: no float, only string keys, trusted strings.
+
+    Written for speed, as it visits every value: strings seen before are one set lookup."""
+    trusted = _trusted_strings
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = item.__class__
+        if kind is dict:
+            for key in item:
+                if key not in trusted and not _trust(key):
+                    return False
+            children = item.values()
+        elif kind is list:
+            children = item
+        else:
+            children = (item,)
+        for child in children:
+            kind = child.__class__
+            if kind is str:
+                if child not in trusted and not _trust(child):
+                    return False
+            elif kind is dict or kind is list:
+                pending.append(child)
+            elif not (kind is int or kind is bool or child is None):
+                return False  # a float (exponent forms differ), or anything rarer
+    return True
+
+
+def _trust(value: Any) -> bool:
+    """Whether a value not seen before is a string both readers return; remembered if so."""
+    if value.__class__ is not str or value in _distrusted_strings:
+        return False
+    if len(_trusted_strings) > _CACHE_LIMIT:
+        _trusted_strings.clear()
+        _distrusted_strings.clear()
+    if _is_string_in_both(value):
+        _trusted_strings.add(value)
+        return True
+    _distrusted_strings.add(value)
+    return False
+
+
+def _is_string_in_both(text: str) -> bool:
+    """A string from yaml-rs is a string for loader.py too when YAML 1.1 reads the same text,
+    unquoted, as a string (or a timestamp, kept as text); or when yaml-rs itself would not read
+    it unquoted as a string, so that it was quoted or a block scalar, a string in both.
+
+    Blank text is never trusted: yaml-rs reads a block scalar of blank lines as a line break
+    where YAML (and PyYAML) read an empty string."""
+    if text.isspace():
+        return False
+    tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if tag in (_STR, _TIMESTAMP):
+        return True
+    assert yaml_rs is not None
+    try:
+        unquoted = yaml_rs.loads(f"value: {text}", parse_datetime=False)
+    except (ValueError, TypeError):
+        return False
+    return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
