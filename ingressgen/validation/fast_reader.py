@@ -77,6 +77,7 @@ def read_documents(data: bytes) -> list[Document] | None:
     if _has_risky_syntax(text):
         return None
     documents: list[Document] = []
+    counted, lines = 0, 1  # line breaks are counted once, from document to document
     for start, end, explicit in _document_spans(text):
         content = _CONTENT_LINE.search(text, start, end)
         if content is None and not explicit:
@@ -87,7 +88,10 @@ def read_documents(data: bytes) -> list[Document] | None:
             return None  # loader.py gives the error, with its position
         if not _reads_the_same(value):
             return None
-        line = text.count("\n", 0, content.start()) + 1 if content else 0
+        line = 0
+        if content:
+            lines += text.count("\n", counted, content.start())
+            counted, line = content.start(), lines
         documents.append(Document(len(documents), line, value))
     return documents
 
