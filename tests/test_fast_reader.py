@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from ingressgen.validation import fast_reader
-from ingressgen.validation.fast_reader import read_documents
-from ingressgen.validation.loader import Document, read_yaml
+from ingressgen.validation.documents import Document
+from ingressgen.validation.fast_reader import read_documents, yaml11_reads_as_something_else
+from ingressgen.validation.loader import read_yaml
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -113,6 +117,38 @@ def test_reads_what_the_loader_reads(text: str) -> None:
 def test_documents_count_empty_ones_and_start_at_their_first_content_line() -> None:
     text = "# header\n---\n---\n\n# about b\nb: 2\n"
     assert read_documents(text.encode()) == [Document(0, 0, None), Document(1, 6, {"b": 2})]
+
+
+NOT_TEXT_ALPHABET = "0123456789+-._:eExXbBoO~<=nNuUlLyYsStTrRfFaAiI \n"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(NOT_TEXT_ALPHABET, max_size=8) | st.sampled_from(["yes\n", ".Inf", "1:2:3.5"]))
+def test_yaml_1_1_forms_are_recognised_as_pyyaml_recognises_them(text: str) -> None:
+    tag = Resolver().resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    pyyaml_reads_text = tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp")
+    assert yaml11_reads_as_something_else(text) is not pyyaml_reads_text
+
+
+def test_validate_imports_pyyaml_only_for_texts_the_fast_reader_leaves(tmp_path: Path) -> None:
+    """PyYAML's import is a tenth of a `validate` run on the benchmark corpus."""
+    (tmp_path / "fast.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    (tmp_path / "slow.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n")
+    program = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ingressgen.validation.manifests import validate_manifests\n"
+        "run = validate_manifests([Path(sys.argv[1])], '1.33')\n"
+        "print(sum(len(f.objects) for f in run.files), 'yaml' in sys.modules)\n"
+    )
+
+    def objects_and_pyyaml(path: Path) -> str:
+        command = [sys.executable, "-c", program, str(path)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+
+    assert objects_and_pyyaml(tmp_path / "fast.yaml") == ["1", "False"]
+    (tmp_path / "slow.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+    assert objects_and_pyyaml(tmp_path / "slow.yaml") == ["1", "True"]
 
 
 def test_without_yaml_rs_every_text_goes_to_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:

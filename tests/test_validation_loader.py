@@ -9,7 +9,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingressgen.validation.loader import read_json, read_yaml
+from ingressgen.validation.documents import read_json
+from ingressgen.validation.loader import read_yaml
 from ingressgen.validation.positions import StreamPositions
 from ingressgen.yaml_io import StrictLoader
 

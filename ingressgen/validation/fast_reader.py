@@ -23,10 +23,7 @@ import re
 from types import ModuleType
 from typing import Any
 
-from yaml.nodes import ScalarNode
-from yaml.resolver import Resolver
-
-from ingressgen.validation.loader import Document
+from ingressgen.validation.documents import Document
 
 yaml_rs: ModuleType | None
 try:
@@ -55,9 +52,21 @@ _DOCUMENT_START = re.compile(r"^---(?:[ ]+(?:#.*)?)?$\n?", re.MULTILINE)
 # The first line of a document's content: not blank, not a comment.
 _CONTENT_LINE = re.compile(r"^[ ]*[^ \n#]", re.MULTILINE)
 
-_STR = "tag:yaml.org,2002:str"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"  # loader.py keeps timestamps as text, as yaml-rs does
-_resolver = Resolver()
+# What YAML 1.1 reads, unquoted, as something other than text: the forms of its bool, null,
+# int (base 2, 8, 10, 16 and 60) and float types, the merge key `<<` and the value key `=`.
+# Timestamps are not here: loader.py keeps them as text, as yaml-rs does.
+_YAML11_NOT_TEXT = re.compile(
+    r"""
+    yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    | ~|null|Null|NULL|
+    | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    | [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9_]+(?:[eE][-+][0-9]+)?
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+    | <<|=
+    """,
+    re.VERBOSE,
+)
 # Strings from yaml-rs that loader.py returns as the same strings, and those it may not:
 # manifests repeat the same keys and values thousands of times.
 _trusted_strings: set[str] = set()
@@ -187,8 +196,7 @@ def _is_string_in_both(text: str) -> bool:
     where YAML (and PyYAML) read an empty string."""
     if text.isspace():
         return False
-    tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    if tag in (_STR, _TIMESTAMP):
+    if not yaml11_reads_as_something_else(text):
         return True
     assert yaml_rs is not None
     try:
@@ -196,3 +204,12 @@ def _is_string_in_both(text: str) -> bool:
     except (ValueError, TypeError):
         return False
     return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
+
+
+def yaml11_reads_as_something_else(text: str) -> bool:
+    """Whether YAML 1.1 reads `text`, written unquoted, as a bool, null, number or key type.
+
+    Like PyYAML, a final line break after the form is ignored (it matches with `$`)."""
+    if _YAML11_NOT_TEXT.fullmatch(text):
+        return True
+    return len(text) > 1 and text[-1] == "\n" and bool(_YAML11_NOT_TEXT.fullmatch(text[:-1]))

@@ -8,18 +8,18 @@ reading (sigs.k8s.io/yaml), not PyYAML's defaults:
 - mapping keys become strings (`1: a` has the key "1"), as JSON needs;
 - a key may appear only once in a mapping (PyYAML would keep the last silently);
 - aliases are shared, never copied; a recursive alias or an alias bomb is refused.
-JSON files are read with the json module: YAML 1.1 would read `1e3` as a string.
+JSON files are read by `documents.py`; texts `fast_reader.py` can read go there first.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from ingressgen.validation.documents import Document
 from ingressgen.yaml_io import DuplicateKeyError, StrictLoader
 
 _STR = "tag:yaml.org,2002:str"
@@ -56,12 +56,6 @@ class ManifestLoader(StrictLoader):
                 _plain_tags.clear()
             tag = _plain_tags[value] = super().resolve(kind, value, implicit)
         return tag
-
-
-class Document(NamedTuple):
-    position: int  # index in the stream, empty documents included
-    line: int  # 1-based line where its content starts
-    value: Any
 
 
 class ManifestError(yaml.MarkedYAMLError):
@@ -214,26 +208,3 @@ def _iter_yaml(data: bytes | str) -> Iterator[Document]:
             index += 1
     finally:
         loader.dispose()
-
-
-class JSONDuplicateKey(ValueError):
-    pass
-
-
-def _refuse_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise JSONDuplicateKey(f"duplicate key {key!r}; a key may appear only once")
-        result[key] = value
-    return result
-
-
-def read_json(data: bytes | str) -> list[Document]:
-    """The one JSON value of a .json file (raises ValueError, json.JSONDecodeError included)."""
-    return [Document(0, 1, json.loads(data, object_pairs_hook=_refuse_duplicate_pairs))]
-
-
-def looks_like_json(data: bytes | str) -> bool:
-    head = data.lstrip()[:1]
-    return head in (b"{", b"[", "{", "[")

@@ -19,19 +19,18 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import InputError, InternalError, Location, Problem
+from ingressgen.validation.documents import Document, looks_like_json, read_json
 from ingressgen.validation.engine import Checker
 from ingressgen.validation.fast_reader import read_documents
 from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
 from ingressgen.validation.findings import ValidationRun as ValidationRun
-from ingressgen.validation.loader import Document, looks_like_json, read_json, read_yaml
-from ingressgen.validation.positions import StreamPositions
 from ingressgen.validation.schemas import EmbeddedSchemas
-from ingressgen.yaml_io import yaml_error_problem
+
+if TYPE_CHECKING:
+    from ingressgen.validation.positions import StreamPositions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -84,29 +83,48 @@ def _read(name: str, stdin: bytes) -> bytes:
     return b"".join(chunks)
 
 
+class Unreadable(Exception):
+    """A file that is not valid YAML or JSON, with the problem to report for it."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 def _parse(name: str, data: bytes) -> list[Document]:
-    """The file's documents; raises yaml.YAMLError or ValueError (JSON) when it is not valid."""
-    if name.endswith(".json"):
-        return read_json(data)
-    if name == STDIN_NAME and looks_like_json(data):
-        try:
+    """The file's documents; raises Unreadable when it is not valid YAML (or JSON)."""
+    try:
+        if name.endswith(".json"):
             return read_json(data)
-        except ValueError:
-            pass  # a YAML flow mapping, or broken: the YAML reader says which
+        if name == STDIN_NAME and looks_like_json(data):
+            try:
+                return read_json(data)
+            except ValueError:
+                pass  # a YAML flow mapping, or broken: the YAML reader says which
+    except json.JSONDecodeError as error:
+        where = Location(name, error.lineno, error.colno)
+        raise Unreadable(Problem(where, f"not valid JSON: {error.msg}")) from None
+    except UnicodeDecodeError as error:
+        problem = Problem(Location(name), f"not valid JSON: not UTF-8 text ({error.reason})")
+        raise Unreadable(problem) from None
+    except ValueError as error:
+        raise Unreadable(Problem(Location(name), f"not valid JSON: {error}")) from None
     documents = read_documents(data)
-    return read_yaml(data) if documents is None else documents
+    return _read_with_pyyaml(name, data) if documents is None else documents
 
 
-def _file_problem(name: str, error: Exception) -> Problem:
-    if isinstance(error, yaml.YAMLError):
-        return yaml_error_problem(error, name)
-    if isinstance(error, json.JSONDecodeError):
-        return Problem(Location(name, error.lineno, error.colno), f"not valid JSON: {error.msg}")
-    if isinstance(error, UnicodeDecodeError):
-        return Problem(Location(name), f"not valid JSON: not UTF-8 text ({error.reason})")
-    if isinstance(error, ValueError):
-        return Problem(Location(name), f"not valid JSON: {error}")
-    return Problem(Location(name), f"cannot read: {error}")
+def _read_with_pyyaml(name: str, data: bytes) -> list[Document]:
+    """PyYAML reads what the fast reader leaves. Imported here, only when a text needs it: on
+    a corpus the fast reader takes whole, `validate` never pays for importing PyYAML."""
+    import yaml
+
+    from ingressgen.validation.loader import read_yaml
+    from ingressgen.yaml_io import yaml_error_problem
+
+    try:
+        return read_yaml(data)
+    except yaml.YAMLError as error:
+        raise Unreadable(yaml_error_problem(error, name)) from None
 
 
 def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -135,8 +153,11 @@ def _check_files(
         read.append((shown, problems, wheres))
         try:
             documents = _parse(shown, _read(shown, stdin))
-        except (OSError, ValueError, yaml.YAMLError) as error:
-            problems.append(_file_problem(shown, error))
+        except OSError as error:
+            problems.append(Problem(Location(shown), f"cannot read: {error}"))
+            continue
+        except Unreadable as unreadable:
+            problems.append(unreadable.problem)
             continue
         for document in documents:
             if document.value is None:
@@ -276,6 +297,8 @@ def validate_manifests(
         # Positions are only looked up for findings: the file is read again then.
         positions = None
         if any(findings for _, findings, _ in objects):
+            from ingressgen.validation.positions import StreamPositions
+
             positions = StreamPositions(shown, stdin if shown == STDIN_NAME else _rereader(shown))
         for (fields, line, index, prefix), findings, skipped in objects:
             result.objects.append(
