@@ -1,6 +1,6 @@
 """`python -m ingressgen` works the same as `ingressgen`."""
 
-from ingressgen.cli import main
+from ingressgen.launch import main
 
 if __name__ == "__main__":
     main()

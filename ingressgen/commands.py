@@ -16,8 +16,8 @@ from ingressgen.errors import EXIT_CHECK_FAILED, EXIT_OK
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION
 
 if TYPE_CHECKING:
-    from ingressgen.validation.engine import ValidationSettings
     from ingressgen.validation.findings import ValidationRun
+    from ingressgen.validation.settings import ValidationSettings
 
 
 @dataclass
@@ -96,18 +96,17 @@ def validate(
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
 ) -> CommandReport:
-    from ingressgen.validation.engine import Checker
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    checker = Checker(_settings(validator, crd_files, skip_kinds))
-    return _report(validate_manifests(paths, version, checker), output)
+    settings = _settings(validator, crd_files, skip_kinds)
+    return _report(validate_manifests(paths, version, settings), output)
 
 
 def _settings(
     validator: str, crd_files: Sequence[Path], skip_kinds: Sequence[str]
 ) -> ValidationSettings:
-    from ingressgen.validation.engine import ValidationSettings
+    from ingressgen.validation.settings import ValidationSettings
 
     return ValidationSettings(validator, tuple(crd_files), frozenset(skip_kinds))
 

@@ -6,53 +6,21 @@ same object gets the same rule findings through every path.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import OBJECT_RULE, Finding
 from ingressgen.validation.rules import check_object
 from ingressgen.validation.schemas import EmbeddedSchemas, SchemaBackend
+from ingressgen.validation.settings import VALIDATORS, ValidationSettings, find_kubeconform
 
-VALIDATORS = ("auto", "embedded", "kubeconform")
-KUBECONFORM_ENV = "KUBECONFORM"
-
-
-class ValidationSettings(NamedTuple):
-    validator: str = "auto"  # auto | embedded | kubeconform
-    crd_files: tuple[Path, ...] = ()
-    skip_kinds: frozenset[str] = frozenset()
+__all__ = ["Checker", "ValidationSettings", "Verdict", "choose_backend"]
 
 
 class Verdict(NamedTuple):
     findings: list[Finding]
     skipped: bool = False
-
-
-def _executable(path: str) -> bool:
-    return os.path.isfile(path) and os.access(path, os.X_OK)
-
-
-def find_kubeconform() -> str | None:
-    """$KUBECONFORM when set (it must then be an executable file), else kubeconform on PATH.
-
-    (A plain PATH walk rather than shutil.which: `validate` pays for every import at start.)
-    """
-    named = os.environ.get(KUBECONFORM_ENV)
-    if named:
-        if not _executable(named):
-            raise InputError(
-                f"${KUBECONFORM_ENV} is set to {named!r}, which is not an executable file; "
-                "unset it or point it at the kubeconform binary"
-            )
-        return named
-    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        candidate = os.path.join(folder or ".", "kubeconform")
-        if _executable(candidate):
-            return candidate
-    return None
 
 
 def choose_backend(settings: ValidationSettings) -> SchemaBackend:

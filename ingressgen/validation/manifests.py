@@ -4,32 +4,29 @@ Files and folders (recursive: .yaml, .yml, .json; dot-files and kustomization fi
 multi-document files, `kind: List` items, and `-` for standard input. A file that cannot be read
 as YAML is a finding for that file; the other files are still checked.
 
-Reading YAML is most of the work, and it holds the GIL, so a large batch is split between this
-process and one forked worker (kubeconform does the same with its `-n` goroutines). The worker
-sends back plain data; nothing depends on which process checked a file.
+A large batch is shared with a second process (`worker.py`). The validation modules are
+imported only after that process has its job, so that it works while this one imports them.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import marshal
 import os
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingressgen.errors import InputError, InternalError, Location, Problem
+from ingressgen.errors import InputError, Location, Problem
 from ingressgen.validation.documents import Document, looks_like_json, read_json
-from ingressgen.validation.engine import Checker
 from ingressgen.validation.fast_reader import read_documents
 from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
 from ingressgen.validation.findings import ValidationRun as ValidationRun
-from ingressgen.validation.schemas import EmbeddedSchemas
+from ingressgen.validation.settings import ValidationSettings, embedded_schemas_chosen
+from ingressgen.validation.worker import MAX_CHUNKS, Worker, can_fork, dismiss_early, take_early
 
 if TYPE_CHECKING:
+    from ingressgen.validation.engine import Checker
     from ingressgen.validation.positions import StreamPositions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -38,9 +35,8 @@ STDIN = Path("-")
 STDIN_NAME = "<stdin>"
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 200
-# The two processes share the work in chunks of this many files or more, at most CHUNKS_MAX.
+# The two processes share the work in chunks of this many files or more.
 CHUNK_MIN_FILES = 8
-CHUNKS_MAX = 1024
 
 
 def discover_manifests(paths: Sequence[Path]) -> list[str]:
@@ -174,14 +170,12 @@ def _check_files(
     ]
 
 
-def _can_split(files: Sequence[str], checker: Checker) -> bool:
+def _can_split(files: Sequence[str], settings: ValidationSettings) -> bool:
     return (
         len(files) >= PARALLEL_MIN_FILES
-        and hasattr(os, "fork")
-        and (os.cpu_count() or 1) > 1
         and STDIN_NAME not in files
-        and threading.active_count() == 1  # forking a threaded process can deadlock the child
-        and isinstance(checker.backend, EmbeddedSchemas)  # kubeconform parallelizes itself
+        and embedded_schemas_chosen(settings)  # kubeconform parallelizes itself
+        and can_fork()
     )
 
 
@@ -216,60 +210,58 @@ def _from_plain(plain: list[Any]) -> list[Any]:
     ]
 
 
-def _check_split(files: Sequence[str], kubernetes_version: str, checker: Checker) -> list[Any]:
-    """Files checked by this process and one forked worker; results in file order.
+def _chunks(files: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [files[start : start + size] for start in range(0, len(files), size)]
 
-    The files are cut into small chunks whose numbers wait in a pipe: each process takes the
-    next number whenever it is free, so both finish together whatever the files cost (a
-    Deployment costs three ConfigMaps, and the two CPUs of a shared machine rarely run at the
-    same speed). A read of a few bytes from a pipe is atomic: no chunk is taken twice.
-    """
-    size = max(CHUNK_MIN_FILES, -(-len(files) // CHUNKS_MAX))
-    chunks = [files[start : start + size] for start in range(0, len(files), size)]
-    queue_read, queue_write = os.pipe()
-    # At most CHUNKS_MAX four-byte numbers: one write that fits in the pipe, so it never blocks.
-    os.write(queue_write, b"".join(n.to_bytes(4, "little") for n in range(len(chunks))))
-    os.close(queue_write)
 
-    def taken() -> Iterator[int]:
-        while number := os.read(queue_read, 4):
-            yield int.from_bytes(number, "little")
+def _checker(settings: ValidationSettings, kubernetes_version: str) -> Checker:
+    """The checker (which imports the validation modules); a bad --crd is a usage error here."""
+    from ingressgen.validation.engine import Checker
 
-    read_end, write_end = os.pipe()
-    # The objects that exist now live until the end: the collector need not look at them
-    # again (in the worker, looking would also copy every page they sit on).
-    gc.freeze()
-    pid = os.fork()
-    if pid == 0:  # the worker: check, send, and leave without running any cleanup of the parent
-        os.close(read_end)
-        try:
-            done = [
-                (n, _plain(_check_files(chunks[n], kubernetes_version, checker))) for n in taken()
-            ]
-            payload = b"ok" + marshal.dumps(done)
-        except BaseException:
-            import traceback
+    checker = Checker(settings)
+    checker.prepare(kubernetes_version)
+    return checker
 
-            payload = b"!!" + traceback.format_exc().encode()
-        with os.fdopen(write_end, "wb") as sink:
-            sink.write(payload)
-        os._exit(0)
-    os.close(write_end)
-    mine: dict[int, list[Any]] = {}
+
+def serve_job(job: Any, taken: Iterator[int]) -> list[Any]:
+    """The worker's side of `_check_split`: check the chunks it takes, as plain data."""
+    files, size, kubernetes_version, (validator, crd_files, skip_kinds) = job
+    settings = ValidationSettings(
+        validator, tuple(Path(p) for p in crd_files), frozenset(skip_kinds)
+    )
+    checker = _checker(settings, kubernetes_version)
+    chunks = _chunks(files, size)
+    return [(n, _plain(_check_files(chunks[n], kubernetes_version, checker))) for n in taken]
+
+
+def prepare_worker() -> Any:
+    """Runs first in the worker: the imports its job needs, done before the job arrives."""
+    from ingressgen.validation import engine, schemas  # noqa: F401
+
+    return serve_job
+
+
+def _check_split(
+    files: Sequence[str], kubernetes_version: str, settings: ValidationSettings
+) -> list[Any]:
+    """Files checked by this process and the worker; results in file order."""
+    size = max(CHUNK_MIN_FILES, -(-len(files) // MAX_CHUNKS))
+    chunks = _chunks(files, size)
+    worker = take_early() or Worker(prepare_worker)
+    plain_settings = (
+        settings.validator,
+        tuple(str(p) for p in settings.crd_files),
+        tuple(sorted(settings.skip_kinds)),
+    )
     try:
-        for n in taken():
-            mine[n] = _check_files(chunks[n], kubernetes_version, checker)
-    finally:
-        os.close(queue_read)
-        with os.fdopen(read_end, "rb") as source:
-            payload = source.read()
-        os.waitpid(pid, 0)
-        gc.unfreeze()
-    if not payload.startswith(b"ok"):
-        detail = payload[2:].decode(errors="replace") or "it exited without a result"
-        raise InternalError(f"the validation worker failed; this is a bug in ingressgen:\n{detail}")
-    for n, plain in marshal.loads(payload[2:]):
-        mine[n] = _from_plain(plain)
+        worker.submit((list(files), size, kubernetes_version, plain_settings), len(chunks))
+        checker = _checker(settings, kubernetes_version)  # the worker is busy meanwhile
+        mine = {n: _check_files(chunks[n], kubernetes_version, checker) for n in worker.taken()}
+        for n, plain in worker.results():
+            mine[n] = _from_plain(plain)
+    except BaseException:
+        worker.dismiss()
+        raise
     return [checked for n in range(len(chunks)) for checked in mine[n]]
 
 
@@ -278,15 +270,21 @@ def _rereader(path: str) -> Any:
 
 
 def validate_manifests(
-    paths: Sequence[Path], kubernetes_version: str, checker: Checker | None = None
+    paths: Sequence[Path], kubernetes_version: str, settings: ValidationSettings | None = None
 ) -> ValidationRun:
-    checker = checker or Checker()
-    files = discover_manifests(paths)
+    settings = settings or ValidationSettings()
+    split = False
+    try:
+        files = discover_manifests(paths)
+        split = _can_split(files, settings)
+    finally:
+        if not split:
+            dismiss_early()  # started by the entry point, not needed (or the run failed)
     stdin = sys.stdin.buffer.read() if STDIN_NAME in files else b""
-    checker.prepare(kubernetes_version)  # a bad --crd schema is a usage error, raised here
-    if _can_split(files, checker):
-        checked = _check_split(files, kubernetes_version, checker)
+    if split:
+        checked = _check_split(files, kubernetes_version, settings)
     else:
+        checker = _checker(settings, kubernetes_version)
         checked = _check_files(files, kubernetes_version, checker, stdin)
     run = ValidationRun()
     for shown, problems, objects in checked:

@@ -1,0 +1,122 @@
+"""The second process of a large `validate` run: shares chunks, reports failures, can be
+dismissed, and gives the same report through the real entry point as one process does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ingressgen.errors import InternalError
+from ingressgen.validation import manifests
+from ingressgen.validation.worker import Worker
+from tests.conftest import write
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def doubling() -> Any:
+    def serve(job: Any, taken: Iterator[int]) -> list[tuple[int, int]]:
+        return [(n, n * job) for n in taken]
+
+    return serve
+
+
+def test_every_chunk_is_taken_once_by_one_of_the_two_processes() -> None:
+    worker = Worker(doubling)
+    worker.submit(2, 300)
+    mine = [(n, n * 2) for n in worker.taken()]
+    theirs = worker.results()
+    assert sorted(mine + [tuple(pair) for pair in theirs]) == [(n, n * 2) for n in range(300)]
+
+
+def failing() -> Any:
+    def serve(job: Any, taken: Iterator[int]) -> Any:
+        raise RuntimeError("checking went wrong")
+
+    return serve
+
+
+def test_a_failure_in_the_worker_is_an_internal_error_with_its_traceback() -> None:
+    worker = Worker(failing)
+    worker.submit(None, 1)
+    with pytest.raises(InternalError, match="RuntimeError: checking went wrong"):
+        worker.results()
+
+
+def slow_to_start() -> Any:
+    time.sleep(60)
+    return doubling()
+
+
+def test_a_dismissed_worker_is_stopped_and_reaped_at_once() -> None:
+    worker = Worker(slow_to_start)
+    worker.dismiss()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker.pid, os.WNOHANG)
+
+
+def test_too_many_chunks_are_refused() -> None:
+    worker = Worker(doubling)
+    try:
+        with pytest.raises(ValueError, match="at most 1024 chunks"):
+            worker.submit(1, 5000)
+    finally:
+        worker.dismiss()
+
+
+def manifest(i: int) -> str:
+    name = f"app-{i}" if i % 7 else f"{i}-starts-with-a-digit"
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": {"tier": "web" if i % 5 else "on"}},
+        "spec": {"ports": [{"port": 80, "targetPort": 8080 if i % 11 else "8080"}]},
+    }
+    return yaml.safe_dump(service)
+
+
+def entry_point(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`ingressgen` as installed: the entry point that starts the early worker."""
+    environment = {**os.environ, "PATH": str(cwd / "no-bin"), "PYTHONPATH": str(REPOSITORY)}
+    environment.pop("KUBECONFORM", None)
+    command = [sys.executable, "-m", "ingressgen", *arguments]
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
+
+
+def test_the_entry_point_shares_a_large_run_and_reports_what_one_process_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = manifests.PARALLEL_MIN_FILES + 40
+    write(tmp_path, {f"m/s{i:03d}.yaml": manifest(i) for i in range(count)})
+    write(tmp_path, {"m/zz-broken.yaml": "a: [\n", "m/zz-flow.yaml": "{kind: x}\n"})
+    shared = entry_point(
+        "validate", "m", "-o", "json", "--kubernetes-version", "1.35", cwd=tmp_path
+    )
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(manifests, "PARALLEL_MIN_FILES", 10**9)
+    alone = manifests.validate_manifests([Path("m")], "1.35")
+    from ingressgen.validation.reports import json_report
+
+    assert shared.returncode == 1, shared.stderr
+    assert shared.stdout.strip() == json_report(alone).strip()
+    summary = json.loads(shared.stdout)["summary"]
+    assert summary["objects"] == count + 1 and summary["invalidFiles"] == 1
+
+
+def test_a_run_that_needs_no_worker_dismisses_it(tmp_path: Path) -> None:
+    write(tmp_path, {"m/s.yaml": manifest(1)})
+    result = entry_point("validate", "m", cwd=tmp_path)
+    assert result.returncode == 0 and "1 valid, 0 invalid" in result.stdout
+    missing = entry_point("validate", "nowhere", cwd=tmp_path)
+    assert missing.returncode == 2 and "nowhere: no such file or folder" in missing.stderr
+    assert entry_point("validate", "--bad-option", cwd=tmp_path).returncode == 2
