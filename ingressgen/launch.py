@@ -1,8 +1,11 @@
 """The `ingressgen` command's entry point: starts `validate`'s second process before anything
-else is imported (see validation/worker.py), then hands over to the command line."""
+else is imported (see validation/worker.py), hands over to the command line, and leaves without
+the interpreter's tear-down."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Any
 
@@ -14,7 +17,25 @@ def main() -> None:
         start_early(_prepare_validation_worker)
     from ingressgen.cli import main as command_line
 
-    command_line()
+    try:
+        command_line()
+        code = 0
+    except SystemExit as finished:
+        code = _exit_code(finished.code)
+    # Tearing the interpreter down frees every object of the run one by one: about 40 ms
+    # after `validate` has read 2,000 manifests, for nothing. Every file a command writes is
+    # closed by now; only the standard streams hold buffered output.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # the reader has gone (`| head`)
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _prepare_validation_worker() -> Any:
