@@ -151,6 +151,29 @@ def test_validate_imports_pyyaml_only_for_texts_the_fast_reader_leaves(tmp_path:
     assert objects_and_pyyaml(tmp_path / "slow.yaml") == ["1", "True"]
 
 
+@pytest.mark.parametrize("lead", ["", "# comment\n", "first: document\n"])
+@pytest.mark.parametrize("per_piece", [1, 2, 4, 7])
+def test_pieces_of_a_stream_read_as_the_whole_stream(lead: str, per_piece: int) -> None:
+    text = lead + "".join(f"---\n# {i}\nname: app-{i}\nport: {i}\n" for i in range(23))
+    pieces = fast_reader.stream_pieces(text, per_piece)
+    assert pieces is not None and pieces[0][0] == 0 and pieces[-1][1] == len(text)
+    read = []
+    for start, end, first, line in pieces:
+        for document in read_documents(text[start:end]) or []:
+            if document.value is not None:
+                read.append(
+                    Document(document.position + first, document.line + line - 1, document.value)
+                )
+    assert read == [d for d in read_yaml(text) if d.value is not None]
+
+
+def test_streams_that_must_be_read_whole_are_not_cut() -> None:
+    assert fast_reader.stream_pieces("a: 1\n", 1) is None
+    assert fast_reader.stream_pieces("---\na: 1\n", 1) is None
+    assert fast_reader.stream_pieces("%YAML 1.1\n---\na: 1\n---\nb: 2\n", 1) is None
+    assert fast_reader.stream_pieces("a: 1\n...\n---\nb: 2\n", 1) is None
+
+
 def test_without_yaml_rs_every_text_goes_to_the_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_reader, "yaml_rs", None)
     assert read_documents(b"a: 1\n") is None

@@ -120,3 +120,42 @@ def test_a_run_that_needs_no_worker_dismisses_it(tmp_path: Path) -> None:
     missing = entry_point("validate", "nowhere", cwd=tmp_path)
     assert missing.returncode == 2 and "nowhere: no such file or folder" in missing.stderr
     assert entry_point("validate", "--bad-option", cwd=tmp_path).returncode == 2
+
+
+def stream(documents: list[str]) -> str:
+    return "# a stream, as helm template prints one\n" + "".join(f"---\n{d}" for d in documents)
+
+
+@pytest.mark.parametrize(
+    "odd_one",
+    [
+        "",  # every document valid or invalid by the rules alone
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  on: yes\n",  # YAML 1.1
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n bad: indent\n",  # not YAML
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n  name: twice\n",  # duplicate
+    ],
+)
+def test_a_long_stream_is_shared_by_documents_and_reported_as_if_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd_one: str
+) -> None:
+    documents = [manifest(i) for i in range(60)]
+    documents.insert(37, odd_one)
+    write(tmp_path, {"m/all.yaml": stream(documents), "m/other.yaml": manifest(3)})
+    monkeypatch.chdir(tmp_path)
+    from ingressgen.validation.reports import json_report
+
+    monkeypatch.setattr(manifests, "PARALLEL_MIN_FILES", 10**9)
+    whole = json_report(manifests.validate_manifests([Path("m")], "1.35"))
+    calls: list[int] = []
+    original = manifests._check_split
+
+    def counted(items: Any, *rest: Any) -> Any:
+        calls.append(len(items))
+        return original(items, *rest)
+
+    monkeypatch.setattr(manifests, "_check_split", counted)
+    monkeypatch.setattr(manifests, "PARALLEL_MIN_FILES", 10)
+    monkeypatch.setattr(manifests, "SPLIT_STREAM_BYTES", 1000)
+    shared = json_report(manifests.validate_manifests([Path("m")], "1.35"))
+    assert calls == [1 + 16], "the stream was not cut into pieces of four documents"
+    assert shared == whole

@@ -74,13 +74,13 @@ _distrusted_strings: set[str] = set()
 _CACHE_LIMIT = 100_000
 
 
-def read_documents(data: bytes) -> list[Document] | None:
+def read_documents(data: bytes | str) -> list[Document] | None:
     """The documents of `data` as `loader.read_yaml` would return them, or None when this
     reader cannot be sure of that (then the caller must use `loader.read_yaml`)."""
     if yaml_rs is None:
         return None
     try:
-        text = data.decode("utf-8")
+        text = data if isinstance(data, str) else data.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if _has_risky_syntax(text):
@@ -103,6 +103,32 @@ def read_documents(data: bytes) -> list[Document] | None:
             counted, line = content.start(), lines
         documents.append(Document(len(documents), line, value))
     return documents
+
+
+def stream_pieces(text: str, documents_per_piece: int) -> list[tuple[int, int, int, int]] | None:
+    """A long stream cut into pieces of whole documents, each a stream of its own, so that two
+    processes can share it: (start, end, index of its first document, its first line).
+
+    None when the stream must be read whole: one document, or syntax that loader.py reads (a
+    directive or a `...` could tie documents together)."""
+    if "---" not in text or _has_risky_syntax(text):
+        return None
+    markers = [marker.start() for marker in _DOCUMENT_START.finditer(text)]
+    # The text before the first `---` is a document only if it has content.
+    before = 1 if markers[0] > 0 and _CONTENT_LINE.search(text, 0, markers[0]) else 0
+    cuts = [
+        (start, number + before)
+        for number, start in enumerate(markers)
+        if number + before > 0 and (number + before) % documents_per_piece == 0
+    ]
+    pieces: list[tuple[int, int, int, int]] = []
+    start, first, line = 0, 0, 1
+    for cut, index in cuts:
+        pieces.append((start, cut, first, line))
+        line += text.count("\n", start, cut)
+        start, first = cut, index
+    pieces.append((start, len(text), first, line))
+    return pieces if len(pieces) > 1 else None
 
 
 def _has_risky_syntax(text: str) -> bool:

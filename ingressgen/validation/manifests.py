@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import InputError, Location, Problem
 from ingressgen.validation.documents import Document, looks_like_json, read_json
-from ingressgen.validation.fast_reader import read_documents
+from ingressgen.validation.fast_reader import read_documents, stream_pieces
 from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
 from ingressgen.validation.findings import ValidationRun as ValidationRun
 from ingressgen.validation.settings import ValidationSettings, embedded_schemas_chosen
@@ -35,8 +35,12 @@ STDIN = Path("-")
 STDIN_NAME = "<stdin>"
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 200
-# The two processes share the work in chunks of this many files or more.
+# The two processes share the work in chunks of this many files (or stream pieces) or more.
 CHUNK_MIN_FILES = 8
+# A stream this long is cut into pieces of this many documents, which the processes share
+# like files, when there are too few files to share (`helm template` output, for one).
+SPLIT_STREAM_BYTES = 64 * 1024
+DOCUMENTS_PER_PIECE = 4
 
 
 def discover_manifests(paths: Sequence[Path]) -> list[str]:
@@ -137,18 +141,73 @@ def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
 Where = tuple[tuple[str | None, ...], int, int, tuple[str | int, ...]]
 
 
+# Part of a long stream: (file, hash of its text, start, end, index of its first document, its
+# first line). A work item is a whole file (its name) or a piece.
+Piece = tuple[str, int, int, int, int, int]
+Item = str | Piece
+
+_stream: tuple[str, str | None] = ("", None)  # the last stream read: its pieces share one read
+
+
+def _stream_text(name: str, *, fresh: bool = False) -> str | None:
+    """The text of a stream cut into pieces (None when it is not UTF-8), read once a run."""
+    global _stream
+    if fresh or _stream[0] != name:
+        try:
+            _stream = (name, _read(name, b"").decode("utf-8"))
+        except UnicodeDecodeError:
+            _stream = (name, None)
+    return _stream[1]
+
+
+def _work_items(files: Sequence[str]) -> list[Item]:
+    """The files, with each long multi-document stream cut into pieces of whole documents."""
+    items: list[Item] = []
+    for name in files:
+        try:
+            long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
+        except OSError:
+            long = False  # reported when the file is read
+        text = _stream_text(name, fresh=True) if long else None
+        pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None
+        if pieces is None:
+            items.append(name)
+        else:
+            items.extend((name, hash(text), *piece) for piece in pieces)
+    return items
+
+
+def _piece_documents(piece: Piece) -> list[Document]:
+    """The documents of one piece, numbered and placed as in the whole stream."""
+    name, digest, start, end, first, line = piece
+    text = _stream_text(name)
+    if text is None or hash(text) != digest:
+        text = _stream_text(name, fresh=True)  # read by an earlier run of this process?
+    if text is None or hash(text) != digest:
+        raise Unreadable(Problem(Location(name), "the file changed while it was being read"))
+    part = text[start:end]
+    documents = read_documents(part)
+    if documents is None:
+        documents = _read_with_pyyaml(name, part.encode())
+    return [Document(d.position + first, d.line + line - 1, d.value) for d in documents]
+
+
 def _check_files(
-    files: Sequence[str], kubernetes_version: str, checker: Checker, stdin: bytes = b""
+    items: Sequence[Item], kubernetes_version: str, checker: Checker, stdin: bytes = b""
 ) -> list[tuple[str, list[Problem], list[tuple[Where, list[Finding], bool]]]]:
-    """(shown path, file problems, [(where, findings, skipped)]) for each file, in order."""
+    """(shown path, file problems, [(where, findings, skipped)]) for each item, in order."""
     read: list[tuple[str, list[Problem], list[Where]]] = []
     objects: list[Any] = []
-    for shown in files:
+    for item in items:
+        shown = item if isinstance(item, str) else item[0]
         problems: list[Problem] = []
         wheres: list[Where] = []
         read.append((shown, problems, wheres))
         try:
-            documents = _parse(shown, _read(shown, stdin))
+            if isinstance(item, str):
+                documents = _parse(shown, _read(shown, stdin))
+            else:
+                documents = _piece_documents(item)
         except OSError as error:
             problems.append(Problem(Location(shown), f"cannot read: {error}"))
             continue
@@ -170,10 +229,9 @@ def _check_files(
     ]
 
 
-def _can_split(files: Sequence[str], settings: ValidationSettings) -> bool:
+def _may_share(files: Sequence[str], settings: ValidationSettings) -> bool:
     return (
-        len(files) >= PARALLEL_MIN_FILES
-        and STDIN_NAME not in files
+        STDIN_NAME not in files
         and embedded_schemas_chosen(settings)  # kubeconform parallelizes itself
         and can_fork()
     )
@@ -210,8 +268,8 @@ def _from_plain(plain: list[Any]) -> list[Any]:
     ]
 
 
-def _chunks(files: Sequence[str], size: int) -> list[Sequence[str]]:
-    return [files[start : start + size] for start in range(0, len(files), size)]
+def _chunks(items: Sequence[Item], size: int) -> list[Sequence[Item]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _checker(settings: ValidationSettings, kubernetes_version: str) -> Checker:
@@ -242,11 +300,11 @@ def prepare_worker() -> Any:
 
 
 def _check_split(
-    files: Sequence[str], kubernetes_version: str, settings: ValidationSettings
+    items: Sequence[Item], kubernetes_version: str, settings: ValidationSettings
 ) -> list[Any]:
     """Files checked by this process and the worker; results in file order."""
-    size = max(CHUNK_MIN_FILES, -(-len(files) // MAX_CHUNKS))
-    chunks = _chunks(files, size)
+    size = max(CHUNK_MIN_FILES, -(-len(items) // MAX_CHUNKS))
+    chunks = _chunks(items, size)
     worker = take_early() or Worker(prepare_worker)
     plain_settings = (
         settings.validator,
@@ -254,7 +312,7 @@ def _check_split(
         tuple(sorted(settings.skip_kinds)),
     )
     try:
-        worker.submit((list(files), size, kubernetes_version, plain_settings), len(chunks))
+        worker.submit((list(items), size, kubernetes_version, plain_settings), len(chunks))
         checker = _checker(settings, kubernetes_version)  # the worker is busy meanwhile
         mine = {n: _check_files(chunks[n], kubernetes_version, checker) for n in worker.taken()}
         for n, plain in worker.results():
@@ -262,7 +320,28 @@ def _check_split(
     except BaseException:
         worker.dismiss()
         raise
-    return [checked for n in range(len(chunks)) for checked in mine[n]]
+    checked = [entry for n in range(len(chunks)) for entry in mine[n]]
+    return _joined(items, checked, kubernetes_version, checker)
+
+
+def _joined(
+    items: Sequence[Item], checked: list[Any], kubernetes_version: str, checker: Checker
+) -> list[Any]:
+    """One entry per file: the pieces of a stream joined again. A stream with a piece that
+    could not be read is checked again whole, to be reported exactly as if never cut."""
+    joined: list[Any] = []
+    pieced: list[bool] = []
+    for item, (shown, problems, objects) in zip(items, checked, strict=True):
+        if isinstance(item, str) or item[2] == 0:  # a whole file, or a stream's first piece
+            joined.append((shown, list(problems), list(objects)))
+            pieced.append(not isinstance(item, str))
+        else:
+            joined[-1][1].extend(problems)
+            joined[-1][2].extend(objects)
+    return [
+        _check_files([entry[0]], kubernetes_version, checker)[0] if cut and entry[1] else entry
+        for entry, cut in zip(joined, pieced, strict=True)
+    ]
 
 
 def _rereader(path: str) -> Any:
@@ -276,13 +355,17 @@ def validate_manifests(
     split = False
     try:
         files = discover_manifests(paths)
-        split = _can_split(files, settings)
+        items: Sequence[Item] = files
+        if _may_share(files, settings):
+            if len(files) < PARALLEL_MIN_FILES:
+                items = _work_items(files)  # few files: maybe long streams to cut
+            split = len(items) >= PARALLEL_MIN_FILES
     finally:
         if not split:
             dismiss_early()  # started by the entry point, not needed (or the run failed)
     stdin = sys.stdin.buffer.read() if STDIN_NAME in files else b""
     if split:
-        checked = _check_split(files, kubernetes_version, settings)
+        checked = _check_split(items, kubernetes_version, settings)
     else:
         checker = _checker(settings, kubernetes_version)
         checked = _check_files(files, kubernetes_version, checker, stdin)
