@@ -4,13 +4,13 @@ Files and folders (recursive: .yaml, .yml, .json; dot-files and kustomization fi
 multi-document files, `kind: List` items, and `-` for standard input. A file that cannot be read
 as YAML is a finding for that file; the other files are still checked.
 
-A large batch is shared with a second process (`worker.py`). The validation modules are
-imported only after that process has its job, so that it works while this one imports them.
+Files are read by `reading.py`. A large batch (or a long stream, cut into pieces) is shared
+with a second process (`worker.py`); the validation modules are imported only after that
+process has its job, so that it works while this one imports them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -18,10 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.documents import Document, looks_like_json, read_json
-from ingressgen.validation.fast_reader import read_documents, stream_pieces
+from ingressgen.validation.documents import Document
 from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
 from ingressgen.validation.findings import ValidationRun as ValidationRun
+from ingressgen.validation.reading import (
+    STDIN_NAME,
+    Item,
+    Unreadable,
+    parse,
+    piece_documents,
+    read_file,
+    work_items,
+)
 from ingressgen.validation.settings import ValidationSettings, embedded_schemas_chosen
 from ingressgen.validation.worker import MAX_CHUNKS, Worker, can_fork, dismiss_early, take_early
 
@@ -32,15 +40,10 @@ if TYPE_CHECKING:
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 STDIN = Path("-")
-STDIN_NAME = "<stdin>"
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 200
 # The two processes share the work in chunks of this many files (or stream pieces) or more.
 CHUNK_MIN_FILES = 8
-# A stream this long is cut into pieces of this many documents, which the processes share
-# like files, when there are too few files to share (`helm template` output, for one).
-SPLIT_STREAM_BYTES = 64 * 1024
-DOCUMENTS_PER_PIECE = 4
 
 
 def discover_manifests(paths: Sequence[Path]) -> list[str]:
@@ -69,64 +72,6 @@ def discover_manifests(paths: Sequence[Path]) -> list[str]:
     return found
 
 
-def _read(name: str, stdin: bytes) -> bytes:
-    if name == STDIN_NAME:
-        return stdin
-    # os.read: a buffered file object costs more than the read itself for small files.
-    descriptor = os.open(name, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(descriptor, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(descriptor)
-    return b"".join(chunks)
-
-
-class Unreadable(Exception):
-    """A file that is not valid YAML or JSON, with the problem to report for it."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _parse(name: str, data: bytes) -> list[Document]:
-    """The file's documents; raises Unreadable when it is not valid YAML (or JSON)."""
-    try:
-        if name.endswith(".json"):
-            return read_json(data)
-        if name == STDIN_NAME and looks_like_json(data):
-            try:
-                return read_json(data)
-            except ValueError:
-                pass  # a YAML flow mapping, or broken: the YAML reader says which
-    except json.JSONDecodeError as error:
-        where = Location(name, error.lineno, error.colno)
-        raise Unreadable(Problem(where, f"not valid JSON: {error.msg}")) from None
-    except UnicodeDecodeError as error:
-        problem = Problem(Location(name), f"not valid JSON: not UTF-8 text ({error.reason})")
-        raise Unreadable(problem) from None
-    except ValueError as error:
-        raise Unreadable(Problem(Location(name), f"not valid JSON: {error}")) from None
-    documents = read_documents(data)
-    return _read_with_pyyaml(name, data) if documents is None else documents
-
-
-def _read_with_pyyaml(name: str, data: bytes) -> list[Document]:
-    """PyYAML reads what the fast reader leaves. Imported here, only when a text needs it: on
-    a corpus the fast reader takes whole, `validate` never pays for importing PyYAML."""
-    import yaml
-
-    from ingressgen.validation.loader import read_yaml
-    from ingressgen.yaml_io import yaml_error_problem
-
-    try:
-        return read_yaml(data)
-    except yaml.YAMLError as error:
-        raise Unreadable(yaml_error_problem(error, name)) from None
-
-
 def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     value = document.value
     if isinstance(value, dict) and value.get("kind") == "List":
@@ -139,57 +84,6 @@ def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
 # An object read from a file, as plain data: (identity fields, start line, document index,
 # path prefix inside the document ("items", i for a List item)). Plain, so a worker can send it.
 Where = tuple[tuple[str | None, ...], int, int, tuple[str | int, ...]]
-
-
-# Part of a long stream: (file, hash of its text, start, end, index of its first document, its
-# first line). A work item is a whole file (its name) or a piece.
-Piece = tuple[str, int, int, int, int, int]
-Item = str | Piece
-
-_stream: tuple[str, str | None] = ("", None)  # the last stream read: its pieces share one read
-
-
-def _stream_text(name: str, *, fresh: bool = False) -> str | None:
-    """The text of a stream cut into pieces (None when it is not UTF-8), read once a run."""
-    global _stream
-    if fresh or _stream[0] != name:
-        try:
-            _stream = (name, _read(name, b"").decode("utf-8"))
-        except UnicodeDecodeError:
-            _stream = (name, None)
-    return _stream[1]
-
-
-def _work_items(files: Sequence[str]) -> list[Item]:
-    """The files, with each long multi-document stream cut into pieces of whole documents."""
-    items: list[Item] = []
-    for name in files:
-        try:
-            long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
-        except OSError:
-            long = False  # reported when the file is read
-        text = _stream_text(name, fresh=True) if long else None
-        pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None
-        if pieces is None:
-            items.append(name)
-        else:
-            items.extend((name, hash(text), *piece) for piece in pieces)
-    return items
-
-
-def _piece_documents(piece: Piece) -> list[Document]:
-    """The documents of one piece, numbered and placed as in the whole stream."""
-    name, digest, start, end, first, line = piece
-    text = _stream_text(name)
-    if text is None or hash(text) != digest:
-        text = _stream_text(name, fresh=True)  # read by an earlier run of this process?
-    if text is None or hash(text) != digest:
-        raise Unreadable(Problem(Location(name), "the file changed while it was being read"))
-    part = text[start:end]
-    documents = read_documents(part)
-    if documents is None:
-        documents = _read_with_pyyaml(name, part.encode())
-    return [Document(d.position + first, d.line + line - 1, d.value) for d in documents]
 
 
 def _check_files(
@@ -205,9 +99,9 @@ def _check_files(
         read.append((shown, problems, wheres))
         try:
             if isinstance(item, str):
-                documents = _parse(shown, _read(shown, stdin))
+                documents = parse(shown, read_file(shown, stdin))
             else:
-                documents = _piece_documents(item)
+                documents = piece_documents(item)
         except OSError as error:
             problems.append(Problem(Location(shown), f"cannot read: {error}"))
             continue
@@ -345,7 +239,7 @@ def _joined(
 
 
 def _rereader(path: str) -> Any:
-    return lambda: _read(path, b"")
+    return lambda: read_file(path, b"")
 
 
 def validate_manifests(
@@ -358,7 +252,7 @@ def validate_manifests(
         items: Sequence[Item] = files
         if _may_share(files, settings):
             if len(files) < PARALLEL_MIN_FILES:
-                items = _work_items(files)  # few files: maybe long streams to cut
+                items = work_items(files)  # few files: maybe long streams to cut
             split = len(items) >= PARALLEL_MIN_FILES
     finally:
         if not split:

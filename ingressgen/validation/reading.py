@@ -1,0 +1,131 @@
+"""Reading manifest files into documents: the fast reader first, PyYAML where it must.
+
+Also cuts a long multi-document stream into pieces of whole documents, which the two processes
+of a large run share like files (`helm template` output, for one), and reads a piece back with
+its documents numbered and placed as in the whole stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+from ingressgen.errors import Location, Problem
+from ingressgen.validation.documents import Document, looks_like_json, read_json
+from ingressgen.validation.fast_reader import read_documents, stream_pieces
+
+STDIN_NAME = "<stdin>"
+# A stream this long is cut into pieces of this many documents.
+SPLIT_STREAM_BYTES = 64 * 1024
+DOCUMENTS_PER_PIECE = 4
+
+
+def read_file(name: str, stdin: bytes) -> bytes:
+    """The bytes of a file, or of standard input (read once, by the caller)."""
+    if name == STDIN_NAME:
+        return stdin
+    # os.read: a buffered file object costs more than the read itself for small files.
+    descriptor = os.open(name, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(descriptor, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
+
+
+class Unreadable(Exception):
+    """A file that is not valid YAML or JSON, with the problem to report for it."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def parse(name: str, data: bytes) -> list[Document]:
+    """The file's documents; raises Unreadable when it is not valid YAML (or JSON)."""
+    try:
+        if name.endswith(".json"):
+            return read_json(data)
+        if name == STDIN_NAME and looks_like_json(data):
+            try:
+                return read_json(data)
+            except ValueError:
+                pass  # a YAML flow mapping, or broken: the YAML reader says which
+    except json.JSONDecodeError as error:
+        where = Location(name, error.lineno, error.colno)
+        raise Unreadable(Problem(where, f"not valid JSON: {error.msg}")) from None
+    except UnicodeDecodeError as error:
+        problem = Problem(Location(name), f"not valid JSON: not UTF-8 text ({error.reason})")
+        raise Unreadable(problem) from None
+    except ValueError as error:
+        raise Unreadable(Problem(Location(name), f"not valid JSON: {error}")) from None
+    documents = read_documents(data)
+    return read_with_pyyaml(name, data) if documents is None else documents
+
+
+def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
+    """PyYAML reads what the fast reader leaves. Imported here, only when a text needs it: on
+    a corpus the fast reader takes whole, `validate` never pays for importing PyYAML."""
+    import yaml
+
+    from ingressgen.validation.loader import read_yaml
+    from ingressgen.yaml_io import yaml_error_problem
+
+    try:
+        return read_yaml(data)
+    except yaml.YAMLError as error:
+        raise Unreadable(yaml_error_problem(error, name)) from None
+
+
+# Part of a long stream: (file, hash of its text, start, end, index of its first document, its
+# first line). A work item is a whole file (its name) or a piece.
+Piece = tuple[str, int, int, int, int, int]
+Item = str | Piece
+
+_stream: tuple[str, str | None] = ("", None)  # the last stream read: its pieces share one read
+
+
+def stream_text(name: str, *, fresh: bool = False) -> str | None:
+    """The text of a stream cut into pieces (None when it is not UTF-8), read once a run."""
+    global _stream
+    if fresh or _stream[0] != name:
+        try:
+            _stream = (name, read_file(name, b"").decode("utf-8"))
+        except UnicodeDecodeError:
+            _stream = (name, None)
+    return _stream[1]
+
+
+def work_items(files: Sequence[str]) -> list[Item]:
+    """The files, with each long multi-document stream cut into pieces of whole documents."""
+    items: list[Item] = []
+    for name in files:
+        try:
+            long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
+            text = stream_text(name, fresh=True) if long else None
+        except OSError:
+            text = None  # reported when the file is read
+        pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None
+        if pieces is None:
+            items.append(name)
+        else:
+            items.extend((name, hash(text), *piece) for piece in pieces)
+    return items
+
+
+def piece_documents(piece: Piece) -> list[Document]:
+    """The documents of one piece, numbered and placed as in the whole stream."""
+    name, digest, start, end, first, line = piece
+    text = stream_text(name)
+    if text is None or hash(text) != digest:
+        text = stream_text(name, fresh=True)  # read by an earlier run of this process?
+    if text is None or hash(text) != digest:
+        raise Unreadable(Problem(Location(name), "the file changed while it was being read"))
+    part = text[start:end]
+    documents = read_documents(part)
+    if documents is None:
+        documents = read_with_pyyaml(name, part.encode())
+    return [Document(d.position + first, d.line + line - 1, d.value) for d in documents]
