@@ -172,16 +172,16 @@ def _document_spans(text: str) -> list[tuple[int, int, bool]]:
 def _reads_the_same(value: Any) -> bool:
     """Whether loader.py reads the same values: no float, only string keys, trusted strings.
 
-    Written for speed, as it visits every value: strings seen before are one set lookup."""
+    Written for speed, as it visits every value: strings seen before are one set lookup, and
+    the keys of a mapping whose keys were all seen before are one set operation."""
     trusted = _trusted_strings
     pending = [value]
     while pending:
         item = pending.pop()
         kind = item.__class__
         if kind is dict:
-            for key in item:
-                if key not in trusted and not _trust(key):
-                    return False
+            if not trusted.issuperset(item) and not all(map(_trust, item)):
+                return False
             children = item.values()
         elif kind is list:
             children = item
@@ -200,7 +200,9 @@ def _reads_the_same(value: Any) -> bool:
 
 
 def _trust(value: Any) -> bool:
-    """Whether a value not seen before is a string both readers return; remembered if so."""
+    """Whether a value is a string both readers return; remembered either way."""
+    if value in _trusted_strings:
+        return True
     if value.__class__ is not str or value in _distrusted_strings:
         return False
     if len(_trusted_strings) > _CACHE_LIMIT:
