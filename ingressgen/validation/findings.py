@@ -114,7 +114,7 @@ class ObjectResult:
 
     @property
     def valid(self) -> bool:
-        return not self.errors
+        return not self.findings or not self.errors  # most objects have no findings at all
 
     @property
     def api_version(self) -> str | None:

@@ -271,7 +271,7 @@ def validate_manifests(
             continue
         # Positions are only looked up for findings: the file is read again then.
         positions = None
-        if any(findings for _, findings, _ in objects):
+        if [findings for _, findings, _ in objects if findings]:  # (no generator per file)
             from ingressgen.validation.positions import StreamPositions
 
             positions = StreamPositions(shown, stdin if shown == STDIN_NAME else _rereader(shown))

@@ -27,7 +27,8 @@ def text_lines(run: ValidationRun) -> list[str]:
     """One line per file problem and per finding, in file order."""
     lines: list[str] = []
     for file in run.files:
-        lines.extend(str(problem) for problem in file.problems)
+        if file.problems:
+            lines.extend(str(problem) for problem in file.problems)
         for result in file.objects:
             for finding in result.findings:
                 line = f"{result.location_of(finding)}: {finding_text(result, finding)}"
