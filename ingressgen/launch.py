@@ -11,7 +11,8 @@ from typing import Any
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["validate"] and _may_share(sys.argv[2:]):
+    early_worker = sys.argv[1:2] == ["validate"] and _may_share(sys.argv[2:])
+    if early_worker:
         from ingressgen.validation.worker import start_early
 
         start_early(_prepare_validation_worker)
@@ -22,6 +23,12 @@ def main() -> None:
         code = 0
     except SystemExit as finished:
         code = _exit_code(finished.code)
+    if early_worker:
+        from ingressgen.validation.worker import dismiss_early
+
+        # A run that ended before it could use or dismiss the worker (a usage error, --help):
+        # stop it now rather than let it hold the streams a caller may be waiting on.
+        dismiss_early()
     # Tearing the interpreter down frees every object of the run one by one: about 40 ms
     # after `validate` has read 2,000 manifests, for nothing. Every file a command writes is
     # closed by now; only the standard streams hold buffered output.

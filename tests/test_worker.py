@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -120,6 +121,25 @@ def test_a_run_that_needs_no_worker_dismisses_it(tmp_path: Path) -> None:
     missing = entry_point("validate", "nowhere", cwd=tmp_path)
     assert missing.returncode == 2 and "nowhere: no such file or folder" in missing.stderr
     assert entry_point("validate", "--bad-option", cwd=tmp_path).returncode == 2
+    assert entry_point("validate", "--help", cwd=tmp_path).returncode == 0
+
+
+def test_a_run_that_ends_early_stops_its_worker_before_leaving(tmp_path: Path) -> None:
+    """A caller that reads our output (or any descriptor we inherited) to its end must not
+    wait for a worker still importing after a usage error."""
+    read_end, write_end = os.pipe()
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    command = [sys.executable, "-m", "ingressgen", "validate", "m", "--kubernetes-version", "0.1"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=environment, pass_fds=(write_end,), stderr=subprocess.PIPE
+    )
+    os.close(write_end)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 2 and b"0.1" in errors
+    # Every holder of the inherited pipe has gone by now: it reads as ended without waiting.
+    readable, _, _ = select.select([read_end], [], [], 0)
+    assert readable and os.read(read_end, 1) == b""
+    os.close(read_end)
 
 
 def stream(documents: list[str]) -> str:
