@@ -11,7 +11,7 @@ from typing import Any
 
 
 def main() -> None:
-    early_worker = sys.argv[1:2] == ["validate"] and _may_share(sys.argv[2:])
+    early_worker = sys.argv[1:2] == ["validate"] and _may_need_worker(sys.argv[2:])
     if early_worker:
         from ingressgen.validation.worker import start_early
 
@@ -53,6 +53,6 @@ def _prepare_validation_worker() -> Any:
     return prepare_worker()
 
 
-def _may_share(arguments: list[str]) -> bool:
+def _may_need_worker(arguments: list[str]) -> bool:
     """Whether `validate` may share its work; a wrong guess costs one dismissed process."""
     return not {"-", "-h", "--help", "kubeconform", "--validator=kubeconform"} & set(arguments)

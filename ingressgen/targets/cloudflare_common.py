@@ -115,7 +115,8 @@ class Route:
 
 
 def profile_route(loaded: LoadedProfile) -> Route:
-    """The rule ingressgen writes for a profile in mode cloudflared."""
+    """The rule ingressgen writes for a profile in mode cloudflared, and the operator for its
+    TunnelBinding."""
     profile = loaded.profile
     assert profile.spec.hostname is not None  # check() requires it
     return Route(

@@ -30,6 +30,7 @@ from ingressgen.targets.cloudflare_common import (
     origin_request,
     origin_scheme,
     path_regex,
+    profile_route,
     refuse_duplicate_routes,
     service_url,
     tunnel_settings,
@@ -257,19 +258,6 @@ def _ingress(loaded: LoadedProfile) -> PlannedObject:
 # ---------------------------------------------------------------- operator
 
 
-def _binding_route(loaded: LoadedProfile) -> Route:
-    profile = loaded.profile
-    assert profile.spec.hostname is not None
-    return Route(
-        hostname=profile.spec.hostname,
-        path=path_regex(profile.websocket.path),
-        service=service_url(loaded),
-        origin_request=origin_request(loaded),
-        source=loaded,
-        origins={"originRequest": ORIGIN_REQUEST_FIELD},
-    )
-
-
 def _tunnel_ref(loaded: LoadedProfile) -> tuple[str, str, str]:
     """(kind, namespace, name) of the tunnel object; a ClusterTunnel has no namespace."""
     settings = tunnel_settings(loaded)
@@ -281,7 +269,8 @@ def _tunnel_ref(loaded: LoadedProfile) -> tuple[str, str, str]:
 def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Note]]:
     by_tunnel: dict[tuple[str, str, str], list[Route]] = defaultdict(list)
     for loaded in members:
-        by_tunnel[_tunnel_ref(loaded)].append(_binding_route(loaded))
+        # The operator writes each binding as the rule cloudflared mode writes.
+        by_tunnel[_tunnel_ref(loaded)].append(profile_route(loaded))
     notes: list[Note] = []
     for (kind, namespace, name), routes in sorted(by_tunnel.items()):
         scope = f"{kind} {namespace + '/' if namespace else ''}{name}"

@@ -74,16 +74,19 @@ _distrusted_strings: set[str] = set()
 _CACHE_LIMIT = 100_000
 
 
-def read_documents(data: bytes | str) -> list[Document] | None:
+def read_documents(data: bytes | str, *, syntax_checked: bool = False) -> list[Document] | None:
     """The documents of `data` as `loader.read_yaml` would return them, or None when this
-    reader cannot be sure of that (then the caller must use `loader.read_yaml`)."""
+    reader cannot be sure of that (then the caller must use `loader.read_yaml`).
+
+    `syntax_checked`: `data` is a piece from `stream_pieces`, which checked the whole stream's
+    syntax already (what a stream may not contain, its pieces do not either)."""
     if yaml_rs is None:
         return None
     try:
         text = data if isinstance(data, str) else data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _has_risky_syntax(text):
+    if not syntax_checked and _has_risky_syntax(text):
         return None
     documents: list[Document] = []
     counted, lines = 0, 1  # line breaks are counted once, from document to document

@@ -125,7 +125,7 @@ def piece_documents(piece: Piece) -> list[Document]:
     if text is None or hash(text) != digest:
         raise Unreadable(Problem(Location(name), "the file changed while it was being read"))
     part = text[start:end]
-    documents = read_documents(part)
+    documents = read_documents(part, syntax_checked=True)
     if documents is None:
         documents = read_with_pyyaml(name, part.encode())
     return [Document(d.position + first, d.line + line - 1, d.value) for d in documents]
