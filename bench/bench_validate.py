@@ -1,6 +1,9 @@
 """Time `ingressgen validate` on the 2,000-manifest corpus (and kubeconform, when installed).
 
-Usage: python bench/bench_validate.py [--runs 15] [--per-kind 500]
+Usage: python bench/bench_validate.py [--runs 15] [--per-kind 500] [--baseline DIR]
+
+--baseline DIR also times another checkout of ingressgen (say `git worktree add DIR REV`) in
+turns with this one, run for run: on these machines only figures taken together compare.
 
 Each figure is the median (and the fastest) of several cold runs of a fresh process, as a user
 or CI would start it, after one warm-up run that compiles the bytecode (a pip install does the
@@ -73,10 +76,31 @@ def machine_speed(runs: int) -> float:
     return median
 
 
+def compare(
+    label: str, argv: list[str], cwd: Path, args: argparse.Namespace, env: dict[str, str]
+) -> None:
+    """The baseline checkout and this one, one run each in turn: medians and their ratio."""
+    here = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    there = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+    for environment in (there, here):
+        _timed(argv, cwd, environment)  # warm-up: bytecode, page cache, schema caches
+    before: list[float] = []
+    after: list[float] = []
+    for _ in range(args.runs):
+        before.append(_timed(argv, cwd, there)[0])
+        after.append(_timed(argv, cwd, here)[0])
+    old, new = statistics.median(before), statistics.median(after)
+    print(
+        f"{'in turns, ' + label + ':':<58} baseline {old:6.3f} s   this {new:6.3f} s"
+        f"   ratio {new / old:5.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--per-kind", type=int, default=500)
+    parser.add_argument("--baseline", type=Path, help="another checkout to time in turns")
     args = parser.parse_args()
     env = _environment()
     python = [sys.executable]
@@ -116,6 +140,9 @@ def main() -> None:
             env,
         )
         machine_speed(5)
+        if args.baseline:
+            for label, folder in ((f"{count} files", "files"), (f"one file of {count}", "one")):
+                compare(label, [*ingressgen, "validate", folder], root, args, env)
         kubeconform = shutil.which("kubeconform")
         if kubeconform is None:
             print("kubeconform is not on PATH: its line is skipped (kubeconform.md: 0.32 s here)")
