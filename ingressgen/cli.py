@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from ingressgen.errors import EXIT_INTERNAL, IngressgenError, InputError
+from ingressgen import interrupts
+from ingressgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, IngressgenError, InputError
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 
 if TYPE_CHECKING:
@@ -96,8 +97,13 @@ def cli() -> None:
     "out_dir",
     default="out",
     show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Output folder.",
+    type=click.Path(file_okay=False),
+    help="Output folder (never the working directory, home, or a folder holding the profiles).",
+)
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Allow a first render into a folder that already holds other files (never touched).",
 )
 @click.option(
     "--exposure",
@@ -119,7 +125,8 @@ def cli() -> None:
 )
 def render(
     paths: tuple[Path, ...],
-    out_dir: Path,
+    out_dir: str,
+    adopt: bool,
     exposure: str | None,
     kubernetes_version: str | None,
     validator: str,
@@ -143,6 +150,7 @@ def render(
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        adopt=adopt,
     )
     _emit(report, quiet=quiet)
 
@@ -203,21 +211,33 @@ def _check_version_option(version: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: the one place that maps errors to exit codes."""
+    with interrupts.interruptible():
+        code = _run(argv)
+        late = interrupts.received_after_commit()
+        if late is not None:
+            click.echo(
+                f"note: {late} arrived while the output was being written; the writes were "
+                "finished first, so the output is complete",
+                err=True,
+            )
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         returned = cli.main(args=argv, prog_name="ingressgen", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except SystemExit as finished:
+        return finished.code if isinstance(finished.code, int) else 0
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted: nothing was written", err=True)
+        return EXIT_INTERRUPTED
     except click.ClickException as error:
         error.show()
-        sys.exit(2)
+        return 2
     except IngressgenError as error:
         for line in error.lines():
             click.echo(f"error: {line}" if line else "error", err=True)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        return error.exit_code
     except Exception:
         if os.environ.get(DEBUG_ENV):
             import traceback
@@ -230,5 +250,5 @@ def main(argv: list[str] | None = None) -> None:
                 f"run again with {DEBUG_ENV}=1 for a traceback to report.",
                 err=True,
             )
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(returned if isinstance(returned, int) else 0)
+        return EXIT_INTERNAL
+    return returned if isinstance(returned, int) else 0

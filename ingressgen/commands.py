@@ -29,7 +29,7 @@ class CommandReport:
 
 def render(
     paths: Sequence[Path],
-    out_dir: Path,
+    out: str,
     *,
     exposure: str | None = None,
     kubernetes_version: str | None = None,
@@ -38,12 +38,16 @@ def render(
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    adopt: bool = False,
 ) -> CommandReport:
     from ingressgen.loading import LoadOptions
     from ingressgen.output import apply_output, check_output, plan_output
+    from ingressgen.output.guards import checked_out_folder
+    from ingressgen.output.journal import JOURNAL_NAME
     from ingressgen.pipeline import render_profiles
     from ingressgen.validation.findings import ValidationFailed
 
+    out_dir = checked_out_folder(out, paths)
     options = LoadOptions(
         base_dir=Path(os.path.abspath(out_dir)).parent,
         exposure=exposure,
@@ -71,16 +75,24 @@ def render(
     objects = len(result.objects)
     if check:
         drift = check_output(plan)
+        report.notes.extend(plan.notes)
         if drift.clean:
             human.append(f"{shown}/ is up to date ({objects} objects)")
             return report
         report.exit_code = EXIT_CHECK_FAILED
+        if drift.unfinished:
+            human.append(
+                f"unfinished: {shown}/{JOURNAL_NAME} (a render was interrupted while writing: "
+                "run 'ingressgen render' to finish it)"
+            )
         human.extend(f"changed: {shown}/{p}" for p in drift.changed)
         human.extend(f"missing: {shown}/{p}" for p in drift.missing)
         human.extend(f"extra: {shown}/{p}" for p in drift.extra)
         human.append(f"{shown}/ differs from the profiles: run 'ingressgen render' again")
         return report
-    if apply_output(plan):
+    applied = apply_output(plan, adopt=adopt)
+    report.notes.extend(applied.notes)
+    if applied.changed:
         human.append(f"rendered {objects} objects into {shown}/")
     else:
         human.append(f"{shown}/ already up to date ({objects} objects)")

@@ -23,6 +23,9 @@ def main() -> None:
         code = 0
     except SystemExit as finished:
         code = _exit_code(finished.code)
+    except KeyboardInterrupt:
+        # A signal in the last instants, after the command's own handling ended.
+        code = 130
     if early_worker:
         from ingressgen.validation.worker import dismiss_early
 

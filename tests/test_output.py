@@ -1,8 +1,7 @@
-"""The output folder: ownership, pruning, the record, --check and the atomic swap."""
+"""The output folder: ownership, pruning, the record, --check and the journaled writes."""
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import threading
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingressgen import output
 from ingressgen.errors import InputError
 from ingressgen.output import (
     RECORD_NAME,
@@ -54,8 +52,15 @@ def scope(base: Path, *profiles: str, folders: Sequence[str] = ()) -> RunScope:
     return RunScope(profiles=frozenset(profiles), folders=tuple(folders), base_dir=base)
 
 
-def render(base: Path, files: Sequence[GeneratedFile], *profiles: str, **kw: Sequence[str]) -> bool:
-    return apply_output(plan_output(base / "out", files, scope(base, *profiles, **kw)))
+def render(
+    base: Path,
+    files: Sequence[GeneratedFile],
+    *profiles: str,
+    folders: Sequence[str] = (),
+    adopt: bool = False,
+) -> bool:
+    planned = plan_output(base / "out", files, scope(base, *profiles, folders=folders))
+    return apply_output(planned, adopt=adopt).changed
 
 
 def tree(root: Path) -> dict[str, bytes | str]:
@@ -141,7 +146,7 @@ def test_second_identical_run_touches_nothing(base: Path) -> None:
 
     plan = plan_output(base / "out", files, scope(base, A, B))
     assert check_output(plan).clean
-    assert not apply_output(plan)
+    assert not apply_output(plan).changed
 
     assert stats(base) == before
     assert tree(base / "out") == contents
@@ -151,7 +156,7 @@ def test_unchanged_files_keep_their_inode_when_others_change(base: Path) -> None
     render(base, [gen(SVC_A, doc("svc"), A), gen(SVC_B, doc("b"), B)], A, B)
     inode = (base / "out" / SVC_B).stat().st_ino
     assert render(base, [gen(SVC_A, doc("svc2"), A)], A)
-    assert (base / "out" / SVC_B).stat().st_ino == inode  # hard-linked, not rewritten
+    assert (base / "out" / SVC_B).stat().st_ino == inode  # not rewritten
 
 
 def test_prunes_what_a_profile_no_longer_produces(base: Path) -> None:
@@ -243,7 +248,7 @@ def test_foreign_files_are_never_touched(base: Path) -> None:
     (out / "link").symlink_to("README.md")
     inode = (out / "README.md").stat().st_ino
 
-    render(base, [gen(SVC_A, doc("a"), A)], A)
+    render(base, [gen(SVC_A, doc("a"), A)], A, adopt=True)
     render(base, [gen(SVC_A, doc("a2"), A)], A)
     render(base, [], A)
 
@@ -338,110 +343,6 @@ def test_check_on_an_empty_folder_reports_everything_missing(base: Path) -> None
     assert not (base / "out").exists()
 
 
-def test_a_stray_new_tree_is_deleted(base: Path) -> None:
-    render(base, [gen(SVC_A, doc("a"), A)], A)
-    stray = base / ".out.ingressgen-new"
-    (stray / "half").mkdir(parents=True)
-    (stray / "half/written.yaml").write_text("x")
-
-    assert render(base, [gen(SVC_A, doc("a2"), A)], A)
-    assert beside(base) == []
-    assert text(base, SVC_A) == file_header([A]) + doc("a2")
-
-
-def test_an_old_tree_with_out_missing_is_restored(base: Path) -> None:
-    render(base, [gen(SVC_A, doc("a"), A), gen(SVC_B, doc("b"), B)], A, B)
-    before = tree(base / "out")
-    # Interrupted between the fallback's two renames: out/ moved aside, new tree not yet in place.
-    (base / "out").rename(base / ".out.ingressgen-old")
-    (base / ".out.ingressgen-new").mkdir()
-
-    files = [gen(SVC_A, doc("a"), A)]
-    assert check_output(plan_output(base / "out", files, scope(base, A, B))).extra == [
-        "messaging/b/kustomization.yaml",
-        SVC_B,
-    ]
-    assert not render(base, [gen(SVC_A, doc("a"), A), gen(SVC_B, doc("b"), B)], A, B)
-    assert tree(base / "out") == before
-    assert beside(base) == []
-
-
-def test_an_old_tree_beside_out_is_deleted(base: Path) -> None:
-    render(base, [gen(SVC_A, doc("a"), A)], A)
-    (base / ".out.ingressgen-old/messaging").mkdir(parents=True)
-    render(base, [gen(SVC_A, doc("a"), A)], A)
-    assert beside(base) == []
-
-
-def test_a_failure_while_building_leaves_out_as_it_was(
-    base: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
-    before, before_stats = tree(base / "out"), stats(base / "out")
-    calls = []
-
-    def failing_write(target: Path, data: bytes) -> None:
-        calls.append(target)
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(output, "_write_file", failing_write)
-    with pytest.raises(InputError, match="No space left"):
-        render(base, [gen(SVC_A, doc("changed"), A)], A)
-    assert calls
-    assert tree(base / "out") == before
-    assert stats(base / "out") == before_stats
-    assert beside(base) == []
-
-
-def test_rename_aside_fallback_when_exchange_is_unsupported(
-    base: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    render(base, [gen(SVC_A, doc("a"), A), gen(SVC_B, doc("b"), B)], A, B)
-
-    def unsupported(first: Path, second: Path) -> None:
-        raise OSError(errno.EINVAL, "Invalid argument")
-
-    monkeypatch.setattr(output, "_exchange", unsupported)
-    assert render(base, [gen(SVC_A, doc("a2"), A), gen(CM_A, doc("cm"), A)], A)
-
-    assert text(base, SVC_A) == file_header([A]) + doc("a2")
-    assert text(base, CM_A) == file_header([A]) + doc("cm")
-    assert text(base, SVC_B) == file_header([B]) + doc("b")
-    assert set(record(base)) == {
-        SVC_A,
-        CM_A,
-        SVC_B,
-        "messaging/a/kustomization.yaml",
-        "messaging/b/kustomization.yaml",
-    }
-    assert beside(base) == []
-
-
-def test_exchange_swaps_two_folders(tmp_path: Path) -> None:
-    (tmp_path / "one").mkdir()
-    (tmp_path / "one/1").write_text("1")
-    (tmp_path / "two").mkdir()
-    output._exchange(tmp_path / "one", tmp_path / "two")
-    assert [p.name for p in (tmp_path / "two").iterdir()] == ["1"]
-    assert list((tmp_path / "one").iterdir()) == []
-
-
-def test_other_swap_errors_are_reported_not_hidden(
-    base: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    render(base, [gen(SVC_A, doc("a"), A)], A)
-    before = tree(base / "out")
-
-    def denied(first: Path, second: Path) -> None:
-        raise OSError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(output, "_exchange", denied)
-    with pytest.raises(InputError, match="Permission denied"):
-        render(base, [gen(SVC_A, doc("a2"), A)], A)
-    assert tree(base / "out") == before
-    assert beside(base) == []
-
-
 def test_a_profile_deleted_from_a_rendered_folder_is_pruned(base: Path) -> None:
     (base / "other").mkdir()
     (base / "other/c.yaml").write_text("kind: ServiceProfile\n")
@@ -480,7 +381,7 @@ def test_output_is_the_same_from_any_working_directory(
 def test_out_and_its_parents_are_created(tmp_path: Path) -> None:
     out = tmp_path / "deep/er/out"
     run_scope = RunScope(frozenset({A}), (), out.parent)
-    assert apply_output(plan_output(out, [gen(SVC_A, doc("a"), A)], run_scope))
+    assert apply_output(plan_output(out, [gen(SVC_A, doc("a"), A)], run_scope)).changed
     assert (out / SVC_A).is_file()
 
 
