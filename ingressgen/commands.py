@@ -50,6 +50,7 @@ def render(
     out_dir = checked_out_folder(out, paths)
     options = LoadOptions(
         base_dir=Path(os.path.abspath(out_dir)).parent,
+        out_dir=out_dir,
         exposure=exposure,
         kubernetes_version=kubernetes_version,
     )

@@ -45,7 +45,7 @@ def interruptible() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-        _state.installed, _state.holding, _state.committed = False, False, False
+        _state.installed = _state.holding = False
 
 
 @contextmanager
@@ -67,6 +67,11 @@ def commit() -> None:
     """The point of no return: from now on a signal waits for the command to finish."""
     if _state.installed:
         _state.holding = _state.committed = True
+
+
+def committed() -> bool:
+    """Whether the last command committed its output (this stays true after it returned)."""
+    return _state.committed
 
 
 def received_after_commit() -> str | None:

@@ -6,26 +6,29 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from typing import Any
 
 
 def main() -> None:
+    # A cancelled CI job sends SIGTERM: treat it as Ctrl-C from the first instant, so a run stopped
+    # before it writes anything exits 130 like one interrupted later (see interrupts.py).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     early_worker = sys.argv[1:2] == ["validate"] and _may_need_worker(sys.argv[2:])
-    if early_worker:
-        from ingressgen.validation.worker import start_early
-
-        start_early(_prepare_validation_worker)
-    from ingressgen.cli import main as command_line
-
     try:
+        if early_worker:
+            from ingressgen.validation.worker import start_early
+
+            start_early(_prepare_validation_worker)
+        from ingressgen.cli import main as command_line
+
         command_line()
         code = 0
     except SystemExit as finished:
         code = _exit_code(finished.code)
     except KeyboardInterrupt:
-        # A signal in the last instants, after the command's own handling ended.
-        code = 130
+        code = _interrupted_outside_the_command()
     if early_worker:
         from ingressgen.validation.worker import dismiss_early
 
@@ -46,6 +49,17 @@ def _exit_code(code: Any) -> int:
         return code or 0
     print(code, file=sys.stderr)
     return 1
+
+
+def _interrupted_outside_the_command() -> int:
+    """A signal while starting (before the command could handle it) or in the last instants
+    after it finished: only in the second case can the output have been written."""
+    from ingressgen import interrupts
+
+    if interrupts.committed():
+        return 0
+    print("interrupted: nothing was written", file=sys.stderr)
+    return 130
 
 
 def _prepare_validation_worker() -> Any:

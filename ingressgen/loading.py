@@ -28,6 +28,7 @@ class LoadOptions:
     base_dir: Path  # ids in headers and the record are relative to this
     exposure: str | None = None  # --exposure
     kubernetes_version: str | None = None  # --kubernetes-version
+    out_dir: Path | None = None  # --out: never read as profiles when it lies in a given folder
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,16 @@ class LoadResult:
     skipped: tuple[str, ...] = ()  # ids of bases read but never rendered: their old output goes
 
 
-def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
-    """The profile files under `paths` (sorted, dot-files skipped, links not followed)."""
+def discover(paths: Sequence[Path], out_dir: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """The profile files under `paths` (sorted, dot-files and the output folder skipped, links
+    not followed)."""
     files: list[Path] = []
     folders: list[Path] = []
+    skip = os.path.realpath(out_dir) if out_dir is not None else None
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             folders.append(path)
-            files.extend(_walk(path))
+            files.extend(_walk(path, skip))
         elif path.is_file():
             files.append(path)
         else:
@@ -54,9 +57,13 @@ def discover(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     return [f for _, f in unique], folders
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, skip: str | None) -> Iterator[Path]:
     for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and (skip is None or os.path.realpath(Path(root, d)) != skip)
+        )
         for name in sorted(names):
             full = Path(root, name)
             if name.startswith(".") or not name.endswith(PROFILE_SUFFIXES) or full.is_symlink():
@@ -74,7 +81,7 @@ def display_path(path: Path) -> str:
 
 
 def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
-    files, folders = discover(paths)
+    files, folders = discover(paths, options.out_dir)
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Note] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,15 @@ CLOUDFLARE_PROFILE: dict[str, Any] = {
         "cloudflareTunnel": {"tunnel": "edge", "credentialsSecret": "tunnel-creds"},
     },
 }
+
+
+def reference_binary(name: str) -> Path | None:
+    """A real upstream tool: on PATH, else the reference build in ../shared/bin (if present)."""
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    candidate = SHARED / "bin" / name
+    return candidate if os.access(candidate, os.X_OK) else None
 
 
 def metallb_profile(**changes: Any) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from ingressgen.validation.kubeconform import (
     prepared_builtin_schemas,
     prepared_own_crd_schemas,
 )
-from tests.conftest import REPO, SHARED, Result, widget_crd, write
+from tests.conftest import REPO, SHARED, Result, reference_binary, widget_crd, write
 
 Run = Callable[..., Result]
 
@@ -384,12 +384,12 @@ def test_auto_falls_back_to_embedded_without_kubeconform(
 
 
 @pytest.mark.skipif(
-    shutil.which("kubeconform") is None,
-    reason="kubeconform is not on PATH (it is not installable on these machines: not on PyPI, "
-    "Debian or npm)",
+    reference_binary("kubeconform") is None,
+    reason="kubeconform is neither on PATH nor in ../shared/bin (it is not installable on these "
+    "machines: not on PyPI, Debian or npm)",
 )
 def test_the_real_kubeconform_agrees(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KUBECONFORM", raising=False)
+    monkeypatch.setenv("KUBECONFORM", str(reference_binary("kubeconform")))
     monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
     objects = [service(), service(spec_bogus=1), configmap()]
     objects.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})

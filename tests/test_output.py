@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import subprocess
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,12 +17,14 @@ from ingressgen.errors import InputError
 from ingressgen.output import (
     RECORD_NAME,
     GeneratedFile,
+    OutFolder,
     RunScope,
     apply_output,
     check_output,
     file_header,
     plan_output,
 )
+from ingressgen.output.journal import JOURNAL_NAME
 
 A = "profiles/a.yaml"
 B = "profiles/b.yaml"
@@ -416,3 +420,289 @@ def test_concurrent_runs_serialise(base: Path) -> None:
 def test_a_path_produced_twice_is_merged(base: Path) -> None:
     render(base, [gen(POOL, doc("pool"), A), gen(POOL, doc("pool"), B)], A, B)
     assert record(base)[POOL] == [A, B]
+
+
+# --- the write model: files by name, out/ itself never replaced -------------------------------
+
+
+def leftovers(root: Path) -> list[str]:
+    """Temporary files, journals or drafts that a run left anywhere in out/."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if ".ingressgen-" in p.name and p.name != RECORD_NAME
+    )
+
+
+def test_out_itself_keeps_its_inode_mode_and_owner(base: Path) -> None:
+    out = base / "out"
+    out.mkdir()
+    out.chmod(0o750)
+    before = out.stat()
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    render(base, [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B)], A, B)
+    render(base, [], A, B)
+    after = out.stat()
+    assert (after.st_ino, after.st_mode, after.st_uid) == (before.st_ino, before.st_mode, 0)
+    assert leftovers(out) == []
+
+
+def test_a_generated_folder_keeps_its_inode_and_foreign_files(base: Path) -> None:
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    folder = base / "out/messaging/a"
+    (folder / "notes.md").write_text("mine\n")
+    inode = folder.stat().st_ino
+    render(base, [gen(SVC_A, doc("a2"), A), gen(CM_A, doc("cm"), A)], A)
+    render(base, [], A)  # everything of a's is pruned; the folder stays for notes.md
+    assert folder.stat().st_ino == inode
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.md"]
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: no handler runs, nothing is cleaned up."""
+
+
+def fail_after(monkeypatch: pytest.MonkeyPatch, method: str, calls: int) -> None:
+    original = getattr(OutFolder, method)
+    count = {"n": 0}
+
+    def dying(self: OutFolder, *args: str) -> object:
+        count["n"] += 1
+        if count["n"] > calls:
+            raise Killed
+        return original(self, *args)
+
+    monkeypatch.setattr(OutFolder, method, dying)
+
+
+def test_a_crash_during_the_renames_is_finished_by_the_next_run(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)]
+    new = [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B)]
+    render(base, old, A)
+    before = tree(base / "out")
+    # The committed journal's own rename is call 2; the file renames follow.
+    fail_after(monkeypatch, "rename", 3)
+    with pytest.raises(Killed):
+        render(base, new, A, B)
+    monkeypatch.undo()
+
+    out = base / "out"
+    assert (out / JOURNAL_NAME).is_file()
+    for path in (SVC_A, CM_A):  # each file is its old content or its new one, never torn
+        assert (out / path).read_bytes() in (before[path], (file_header([A]) + doc("a2")).encode())
+    drift = check_output(plan_output(out, new, scope(base, A, B)))
+    assert drift.unfinished and not drift.clean
+
+    applied = apply_output(plan_output(out, new, scope(base, A, B)))
+    assert any("interrupted" in note for note in applied.notes)
+    assert leftovers(out) == []
+    fresh = base / "fresh"
+    (fresh / "profiles").mkdir(parents=True)
+    apply_output(plan_output(fresh / "out", new, scope(base, A, B)))
+    assert tree(out) == tree(fresh / "out")
+
+
+def test_a_crash_while_staging_is_undone_by_the_next_run(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    before = tree(base / "out")
+    fail_after(monkeypatch, "write_new", 3)  # journal draft, then two files, then death
+    monkeypatch.setattr("ingressgen.output.journal.discard", lambda out, steps: None)  # no cleanup
+    with pytest.raises(Killed):
+        files = [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B), gen(POOL, doc("p"), B)]
+        render(base, files, A, B)
+    monkeypatch.undo()
+    out = base / "out"
+    assert leftovers(out)  # the staged journal and temporary files are still there
+    assert check_output(plan_output(out, [gen(SVC_A, doc("a"), A)], scope(base, A))).unfinished
+
+    applied = apply_output(plan_output(out, [gen(SVC_A, doc("a"), A)], scope(base, A)))
+    assert not applied.changed
+    assert any("had not been changed" in note for note in applied.notes)
+    assert tree(out) == before  # the folders the dead run created are gone too
+
+
+def test_an_interrupt_before_the_commit_leaves_out_untouched(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
+    before, before_stats = tree(base / "out"), stats(base / "out")
+
+    original = OutFolder.write_new
+    count = {"n": 0}
+
+    def interrupted(self: OutFolder, rel: str, data: bytes) -> None:
+        count["n"] += 1
+        if count["n"] == 3:
+            raise KeyboardInterrupt
+        original(self, rel, data)
+
+    monkeypatch.setattr(OutFolder, "write_new", interrupted)
+    files = [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B), gen(POOL, doc("p"), B)]
+    with pytest.raises(KeyboardInterrupt):
+        render(base, files, A, B)
+    assert tree(base / "out") == before
+    # Every file keeps its inode and mtime (folders' mtimes move: temporary files came and went).
+    assert {k: v for k, v in stats(base / "out").items() if os.path.isfile(k)} == {
+        k: v for k, v in before_stats.items() if os.path.isfile(k)
+    }
+
+
+def test_a_failure_while_staging_leaves_out_as_it_was(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
+    before = tree(base / "out")
+
+    def full(self: OutFolder, rel: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(OutFolder, "write_new", full)
+    with pytest.raises(InputError, match="No space left"):
+        render(base, [gen(SVC_A, doc("changed"), A), gen(SVC_B, doc("b"), B)], A, B)
+    monkeypatch.undo()
+    assert tree(base / "out") == before
+    assert beside(base) == []
+
+
+def test_a_journal_naming_paths_outside_out_is_refused(base: Path) -> None:
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    victim = base / "victim.yaml"
+    victim.write_text("keep me\n")
+    journal = {
+        "folders": [],
+        "removes": [["../victim.yaml", "0" * 64]],
+        "renames": [],
+        "state": "committed",
+        "version": 1,
+    }
+    (base / "out" / JOURNAL_NAME).write_text(json.dumps(journal))
+    with pytest.raises(InputError, match="not a journal"):
+        render(base, [gen(SVC_A, doc("a2"), A)], A)
+    assert victim.read_text() == "keep me\n"
+
+
+# --- the record is verified, not trusted --------------------------------------------------------
+
+
+def tamper_record(base: Path, path: str) -> None:
+    """Add an entry by hand, as a careless edit or a hostile commit would: `path` from A."""
+    record_file = base / "out" / RECORD_NAME
+    data = json.loads(record_file.read_text())
+    data["files"][path] = [A]
+    record_file.write_text(json.dumps(data))
+
+
+def test_a_record_entry_naming_a_users_file_never_deletes_it(base: Path) -> None:
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    user_file = base / "out/messaging/a/mine.yaml"
+    user_file.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mine\n")
+    tamper_record(base, "messaging/a/mine.yaml")
+
+    with pytest.raises(InputError) as caught:
+        render(base, [gen(SVC_A, doc("a"), A)], A)  # mine.yaml is no longer "produced": prune?
+    message = "\n".join(caught.value.lines())
+    assert "out/messaging/a/mine.yaml" in message and "header" in message
+    assert "remove its entry" in message
+    assert user_file.read_text().startswith("apiVersion: v1")
+
+
+def test_a_record_entry_naming_a_users_file_never_rewrites_it(base: Path) -> None:
+    render(base, [gen(SVC_B, doc("b"), B)], B)
+    (base / "out/messaging/a").mkdir(parents=True)
+    (base / "out" / SVC_A).write_text("my own service\n")
+    tamper_record(base, SVC_A)
+
+    with pytest.raises(InputError, match="will not rewrite it"):
+        render(base, [gen(SVC_A, doc("a"), A)], A)
+    assert (base / "out" / SVC_A).read_text() == "my own service\n"
+
+
+def test_a_deleted_file_of_another_profile_is_dropped_not_listed(base: Path) -> None:
+    render(base, [gen(POOL, doc("public"), A), gen(POOL_B, doc("private"), B)], A, B)
+    (base / "out" / POOL_B).unlink()
+
+    drift = check_output(plan_output(base / "out", [gen(POOL, doc("public"), A)], scope(base, A)))
+    assert POOL_B in drift.missing
+
+    planned = plan_output(base / "out", [gen(POOL, doc("public"), A)], scope(base, A))
+    applied = apply_output(planned)
+    assert any(POOL_B in note and B in note for note in applied.notes)
+    kustomization = yaml.safe_load(text(base, "metallb-system/_metallb/kustomization.yaml"))
+    assert kustomization["resources"] == ["ipaddresspool-public.yaml"]
+    assert POOL_B not in record(base)
+
+
+def test_a_link_where_a_generated_file_was_is_never_followed_or_removed(base: Path) -> None:
+    render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
+    target = base / "precious.txt"
+    target.write_text("precious\n")
+    (base / "out" / CM_A).unlink()
+    (base / "out" / CM_A).symlink_to(target)
+
+    with pytest.raises(InputError, match="will not delete it"):
+        render(base, [gen(SVC_A, doc("a"), A)], A)
+    with pytest.raises(InputError, match="in the way"):
+        render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm2"), A)], A)
+    assert target.read_text() == "precious\n"
+    assert (base / "out" / CM_A).is_symlink()
+
+
+def test_a_fifo_where_a_file_goes_is_refused_without_hanging(base: Path) -> None:
+    render(base, [gen(SVC_A, doc("a"), A)], A)
+    os.mkfifo(base / "out" / CM_A)
+    with pytest.raises(InputError, match="in the way"):
+        render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
+
+
+# --- a first render into a folder someone already uses -----------------------------------------
+
+
+def test_a_non_empty_folder_without_a_record_needs_adopt(base: Path) -> None:
+    out = base / "out"
+    out.mkdir()
+    (out / "deployment.yaml").write_text("kind: Deployment\n")
+    with pytest.raises(InputError, match="--adopt") as caught:
+        render(base, [gen(SVC_A, doc("a"), A)], A)
+    assert "deployment.yaml" in "\n".join(caught.value.lines())
+    assert sorted(p.name for p in out.iterdir()) == ["deployment.yaml"]
+
+    assert render(base, [gen(SVC_A, doc("a"), A)], A, adopt=True)
+    assert (out / "deployment.yaml").read_text() == "kind: Deployment\n"
+    assert render(base, [gen(SVC_A, doc("a2"), A)], A)  # the record now says it is adopted
+
+
+def test_an_empty_folder_needs_no_adopt_and_a_check_needs_none(base: Path) -> None:
+    (base / "out").mkdir()
+    assert render(base, [gen(SVC_A, doc("a"), A)], A)
+    (base / "other").mkdir()
+    (base / "other/x.yaml").write_text("x\n")
+    drift = check_output(plan_output(base / "other", [gen(SVC_A, doc("a"), A)], scope(base, A)))
+    assert SVC_A in drift.missing
+
+
+def test_out_on_its_own_mount_point_is_rendered_in_place(base: Path) -> None:
+    out = base / "out"
+    out.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'not root'})")
+    try:
+        inode = out.stat().st_ino
+        assert render(base, [gen(SVC_A, doc("a"), A)], A)
+        assert render(base, [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B)], A, B)
+        assert render(base, [], A)
+        assert out.stat().st_ino == inode
+        assert os.path.ismount(out)
+        assert set(record(base)) == {SVC_B, "messaging/b/kustomization.yaml"}
+        assert leftovers(out) == []
+    finally:
+        subprocess.run(["umount", str(out)], check=False)

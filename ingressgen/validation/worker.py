@@ -115,7 +115,8 @@ class Worker:
         running any of the parent's clean-up (atexit handlers, buffered output)."""
         payload = b""
         try:
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops it quietly
+            for number in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(number, signal.SIG_DFL)  # a signal stops it quietly
             os.close(self._job_write)
             os.close(self._queue_write)
             os.close(self._result_read)
