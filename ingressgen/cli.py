@@ -121,7 +121,22 @@ def cli() -> None:
     "-q",
     "--quiet",
     is_flag=True,
-    help="Do not print notes (what WebSockets meet on the chosen path) on stderr.",
+    help="Hide findings of level info (findings at low and above are always shown).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["critical", "high", "medium", "low", "info"]),
+    metavar="LEVEL",
+    help="Exit 1 when a finding is at this level or above (critical, high, medium, low, info); "
+    "the output is written as usual.",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="RULE",
+    help="Silence this rule's findings (repeatable); a profile can also list rules in its "
+    "annotation ingressgen.dev/ignore.",
 )
 def render(
     paths: tuple[Path, ...],
@@ -135,6 +150,8 @@ def render(
     skip_kinds: tuple[str, ...],
     check: bool,
     quiet: bool,
+    fail_on: str | None,
+    ignore: tuple[str, ...],
 ) -> None:
     """Render profiles (files or folders) into manifests under --out."""
     from ingressgen import commands
@@ -151,8 +168,11 @@ def render(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
         adopt=adopt,
+        quiet=quiet,
+        ignore=ignore,
+        fail_on=fail_on,
     )
-    _emit(report, quiet=quiet)
+    _emit(report)
 
 
 @cli.command()
@@ -182,9 +202,9 @@ def validate(
     _emit(report)
 
 
-def _emit(report: CommandReport, *, quiet: bool = False) -> NoReturn:
-    """Notes to stderr (unless quiet), results to stdout, then the report's exit code."""
-    for note in [] if quiet else report.notes:
+def _emit(report: CommandReport) -> NoReturn:
+    """Notes to stderr, results to stdout, then the report's exit code."""
+    for note in report.notes:
         click.echo(note, err=True)
     for line in report.lines:
         click.echo(line)

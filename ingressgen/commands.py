@@ -16,6 +16,9 @@ from ingressgen.errors import EXIT_CHECK_FAILED, EXIT_OK
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION
 
 if TYPE_CHECKING:
+    from ingressgen.errors import Problem
+    from ingressgen.findings import Finding
+    from ingressgen.pipeline import RenderResult
     from ingressgen.validation.findings import ValidationRun
     from ingressgen.validation.settings import ValidationSettings
 
@@ -39,14 +42,18 @@ def render(
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
     adopt: bool = False,
+    quiet: bool = False,
+    ignore: Sequence[str] = (),
+    fail_on: str | None = None,
 ) -> CommandReport:
+    from ingressgen.errors import InputError
+    from ingressgen.findings import Level, shown
     from ingressgen.loading import LoadOptions
-    from ingressgen.output import apply_output, check_output, plan_output
     from ingressgen.output.guards import checked_out_folder
-    from ingressgen.output.journal import JOURNAL_NAME
     from ingressgen.pipeline import render_profiles
     from ingressgen.validation.findings import ValidationFailed
 
+    _check_rule_ids(ignore)
     out_dir = checked_out_folder(out, paths)
     options = LoadOptions(
         base_dir=Path(os.path.abspath(out_dir)).parent,
@@ -61,43 +68,122 @@ def render(
     except ValidationFailed as failed:
         if output == "text":
             raise  # printed like every other error: on stderr, nothing written
-        return _report(failed.run, output)
-    report = CommandReport(notes=[str(n) for n in result.notes])
-    human = report.lines
-    if result.validation is not None:
+        return _render_report(output, EXIT_CHECK_FAILED, run=failed.run)
+    except InputError as error:
         if output == "text":
-            report.notes.extend(_warning_lines(result.validation))
-        else:
-            # stdout carries the machine-readable report alone; the usual lines go to stderr.
-            report.lines = _report(result.validation, output).lines
-            human = report.notes
+            raise
+        return _render_report(output, error.exit_code, errors=error.problems)
+    findings = shown(
+        result.findings,
+        ignore=frozenset(ignore),
+        ignored_by_profile=result.ignored_rules,
+        quiet=quiet,
+    )
+    try:
+        outcome = _write_or_check(result, out_dir, check=check, adopt=adopt)
+    except InputError as error:  # out/ holds something a render must not touch
+        if output == "text":
+            raise
+        return _render_report(output, error.exit_code, errors=error.problems, findings=findings)
+    exit_code = outcome.exit_code
+    threshold = Level.named(fail_on) if fail_on else None
+    if threshold is not None and any(f.level >= threshold for f in findings):
+        exit_code = EXIT_CHECK_FAILED  # the output is written as usual; the gate is the code
+    return _render_report(
+        output,
+        exit_code,
+        findings=findings,
+        run=result.validation,
+        drift=outcome.drift,
+        human=outcome.lines,
+        notes=outcome.notes,
+    )
+
+
+@dataclass
+class _Outcome:
+    exit_code: int = EXIT_OK
+    lines: list[str] = field(default_factory=list)  # what happened to out/, for people
+    notes: list[str] = field(default_factory=list)  # repairs the output layer made or found
+    drift: list[tuple[str, str]] = field(default_factory=list)  # (path as shown, state)
+
+
+def _write_or_check(result: RenderResult, out_dir: Path, *, check: bool, adopt: bool) -> _Outcome:
+    from ingressgen.output import apply_output, check_output, plan_output
+    from ingressgen.output.journal import JOURNAL_NAME
+
     plan = plan_output(out_dir, result.files, result.scope)
     shown = out_dir.as_posix().rstrip("/")
     objects = len(result.objects)
-    if check:
-        drift = check_output(plan)
-        report.notes.extend(plan.notes)
-        if drift.clean:
-            human.append(f"{shown}/ is up to date ({objects} objects)")
-            return report
-        report.exit_code = EXIT_CHECK_FAILED
-        if drift.unfinished:
-            human.append(
-                f"unfinished: {shown}/{JOURNAL_NAME} (a render was interrupted while writing: "
-                "run 'ingressgen render' to finish it)"
-            )
-        human.extend(f"changed: {shown}/{p}" for p in drift.changed)
-        human.extend(f"missing: {shown}/{p}" for p in drift.missing)
-        human.extend(f"extra: {shown}/{p}" for p in drift.extra)
-        human.append(f"{shown}/ differs from the profiles: run 'ingressgen render' again")
+    outcome = _Outcome()
+    if not check:
+        applied = apply_output(plan, adopt=adopt)
+        outcome.notes.extend(applied.notes)
+        if applied.changed:
+            outcome.lines.append(f"rendered {objects} objects into {shown}/")
+        else:
+            outcome.lines.append(f"{shown}/ already up to date ({objects} objects)")
+        return outcome
+    drift = check_output(plan)
+    outcome.notes.extend(plan.notes)
+    if drift.clean:
+        outcome.lines.append(f"{shown}/ is up to date ({objects} objects)")
+        return outcome
+    outcome.exit_code = EXIT_CHECK_FAILED
+    if drift.unfinished:
+        outcome.drift.append((f"{shown}/{JOURNAL_NAME}", "unfinished"))
+    for state, paths in (("changed", drift.changed), ("missing", drift.missing)):
+        outcome.drift.extend((f"{shown}/{p}", state) for p in paths)
+    outcome.drift.extend((f"{shown}/{p}", "extra") for p in drift.extra)
+    for path, state in outcome.drift:
+        hint = " (a render was interrupted while writing: run 'ingressgen render' to finish it)"
+        outcome.lines.append(f"{state}: {path}{hint if state == 'unfinished' else ''}")
+    outcome.lines.append(f"{shown}/ differs from the profiles: run 'ingressgen render' again")
+    return outcome
+
+
+def _render_report(
+    output: str,
+    exit_code: int,
+    *,
+    findings: Sequence[Finding] = (),
+    errors: Sequence[Problem] = (),
+    run: ValidationRun | None = None,
+    drift: Sequence[tuple[str, str]] = (),
+    human: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> CommandReport:
+    """The run in the chosen format: machine formats own stdout; people's lines go to stderr."""
+    from ingressgen import render_report
+
+    report = CommandReport(exit_code=exit_code)
+    if output == "text":
+        report.notes.extend(str(finding) for finding in findings)
+        if run is not None:
+            report.notes.extend(_warning_lines(run))
+        report.notes.extend(f"note: {note}" for note in notes)
+        report.lines.extend(human)
         return report
-    applied = apply_output(plan, adopt=adopt)
-    report.notes.extend(applied.notes)
-    if applied.changed:
-        human.append(f"rendered {objects} objects into {shown}/")
+    if output == "json":
+        report.lines.append(render_report.json_document(findings, errors, run, drift))
     else:
-        human.append(f"{shown}/ already up to date ({objects} objects)")
+        report.lines.extend(render_report.github_lines(findings, errors, run, drift))
+    report.notes.extend(f"note: {note}" for note in notes)
+    report.notes.extend(human)
     return report
+
+
+def _check_rule_ids(rules: Sequence[str]) -> None:
+    from ingressgen.errors import InputError
+    from ingressgen.findings import PROFILE_RULES, Level
+
+    silenceable = sorted(r for r, rule in PROFILE_RULES.items() if rule.level != Level.ERROR)
+    unknown = sorted(set(rules) - set(silenceable))
+    if unknown:
+        raise InputError(
+            f"--ignore {', '.join(unknown)}: not a rule that can be ignored; expected one of: "
+            + ", ".join(silenceable)
+        )
 
 
 def validate(

@@ -16,7 +16,8 @@ from pydantic_core import ErrorDetails
 
 from ingressgen import profile_rules
 from ingressgen.errors import InputError, Location, Problem, ProblemCollector
-from ingressgen.plan import LoadedProfile, Note
+from ingressgen.findings import Finding
+from ingressgen.plan import LoadedProfile
 from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
 from ingressgen.yaml_io import SourcePositions, load_documents
 
@@ -34,7 +35,7 @@ class LoadOptions:
 @dataclass(frozen=True)
 class LoadResult:
     profiles: list[LoadedProfile]
-    notes: list[Note]
+    notes: list[Finding]
     folders: tuple[str, ...]  # ids of the folders given, for pruning vanished profiles
     skipped: tuple[str, ...] = ()  # ids of bases read but never rendered: their old output goes
 
@@ -84,7 +85,7 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
     files, folders = discover(paths, options.out_dir)
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
-    notes: list[Note] = []
+    notes: list[Finding] = []
     skipped: list[str] = []
     for file in files:
         try:
@@ -93,7 +94,8 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
             collector.extend(error.problems)
             continue
         if result is None:
-            notes.append(Note(f"{display_path(file)} is a {BASE_KIND}, which is never rendered"))
+            message = f"{display_path(file)} is a {BASE_KIND}, which is never rendered"
+            notes.append(Finding("profile-base-not-rendered", message))
             skipped.append(profile_id(file, options.base_dir))
         else:
             loaded.append(result)

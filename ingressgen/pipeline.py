@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ingressgen.errors import InputError, InternalError, Location, Problem
+from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
 from ingressgen.loading import LoadOptions, load_profiles
 from ingressgen.output import GeneratedFile, RunScope, file_header
-from ingressgen.plan import LoadedProfile, Note, PlannedObject, RenderedObject
+from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
 from ingressgen.rendering import render_template
 from ingressgen.targets import cloudflared_config
 from ingressgen.targets.registry import target_for
@@ -33,10 +34,12 @@ from ingressgen.yaml_io import StrictLoader
 @dataclass(frozen=True)
 class RenderResult:
     files: list[GeneratedFile]
-    notes: list[Note]
+    findings: list[Finding]
     scope: RunScope
     objects: list[RenderedObject]
     validation: ValidationRun | None = None  # every object's verdict, for the reports
+    # Each profile's own silenced rules (the ingressgen.dev/ignore annotation), by profile id.
+    ignored_rules: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def render_profiles(
@@ -74,7 +77,12 @@ def render_profiles(
         folders=loaded.folders,
         base_dir=options.base_dir,
     )
-    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered, verdicts)
+    ignored = {
+        p.id: ignored_rules(p.profile.metadata.annotations)
+        for p in loaded.profiles
+        if IGNORE_ANNOTATION in p.profile.metadata.annotations
+    }
+    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered, verdicts, ignored)
 
 
 def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:

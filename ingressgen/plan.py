@@ -30,19 +30,6 @@ class LoadedProfile:
         return Problem(self.locate(path, at_key=at_key), message, path)
 
 
-@dataclass(frozen=True)
-class Note:
-    """Something the user should know that is not an error; printed on stderr, never in files."""
-
-    message: str
-    location: Location | None = None
-
-    def __str__(self) -> str:
-        return (
-            f"{self.location}: note: {self.message}" if self.location else f"note: {self.message}"
-        )
-
-
 @dataclass(frozen=True, eq=False)
 class PlannedObject:
     """One Kubernetes object to render: its identity, its template and the context it gets."""

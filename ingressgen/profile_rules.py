@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ingressgen.errors import Problem
+from ingressgen.findings import IGNORE_ANNOTATION, PROFILE_RULES, Level, ignored_rules
 from ingressgen.plan import LoadedProfile
 from ingressgen.targets import registry
 
@@ -44,7 +45,9 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
                 at_key=True,
             )
     for key in profile.metadata.annotations:
-        if key in RESERVED_ANNOTATION_KEYS or key.lower().startswith(RESERVED_PREFIXES):
+        if key == IGNORE_ANNOTATION:
+            yield from _unknown_ignored_rules(loaded, key)
+        elif key in RESERVED_ANNOTATION_KEYS or key.lower().startswith(RESERVED_PREFIXES):
             yield loaded.problem(
                 ("metadata", "annotations", key),
                 f"annotation {key!r} is set by ingressgen from the profile's own fields "
@@ -52,3 +55,17 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
                 at_key=True,
             )
     yield from registry.target_for(spec.exposure).check(loaded)
+
+
+def _unknown_ignored_rules(loaded: LoadedProfile, key: str) -> Iterator[Problem]:
+    """A rule named in the ignore annotation must exist and be silenceable: a typo there would
+    otherwise silence nothing while looking as if it did."""
+    for rule in sorted(ignored_rules(loaded.profile.metadata.annotations)):
+        known = PROFILE_RULES.get(rule)
+        if known is None or known.level == Level.ERROR:
+            silenceable = sorted(r for r, v in PROFILE_RULES.items() if v.level != Level.ERROR)
+            yield loaded.problem(
+                ("metadata", "annotations", key),
+                f"{rule!r} is not a rule that can be ignored; expected a comma-separated list "
+                f"of: {', '.join(silenceable)}",
+            )

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 
 from ingressgen import names
 from ingressgen.errors import Problem
-from ingressgen.plan import LoadedProfile, Note
+from ingressgen.findings import Finding
+from ingressgen.plan import LoadedProfile
 from ingressgen.profile_cloudflare import CloudflareTunnel
 from ingressgen.targets import cloudflare_controllers, cloudflared_config
 from ingressgen.targets.cloudflare_common import (
@@ -135,10 +136,12 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
             result.notes.append(heartbeat)
         if loaded.profile.spec.protocol == "tcp":
             result.notes.append(
-                Note(
+                Finding(
+                    "cloudflare-tcp-needs-access",
                     "protocol tcp through Cloudflare Tunnel: clients must connect through "
                     "'cloudflared access tcp', not directly",
                     loaded.locate(("spec", "protocol")),
+                    (loaded.id,),
                 )
             )
     result.objects.extend(cloudflared_config.plan_tunnels(by_mode["cloudflared"]))
@@ -168,7 +171,7 @@ _MODES_READING = {
 }
 
 
-def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Note]:
+def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Finding]:
     """A located note for each setting the profile's mode never reads, so none is lost silently."""
     section = loaded.profile.spec.cloudflare_tunnel
     if section is None:
@@ -177,14 +180,16 @@ def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Note]:
         modes = _MODES_READING[name]
         if section.mode not in modes:
             alias = type(section).model_fields[name].alias or name
-            yield Note(
+            yield Finding(
+                "cloudflare-setting-ignored",
                 f"spec.cloudflareTunnel.{alias} does nothing in {section.mode} mode "
                 f"(only {' and '.join(modes)} mode read it); remove it or change the mode",
                 loaded.locate((*TUNNEL_FIELD, alias), at_key=True),
+                (loaded.id,),
             )
 
 
-def _heartbeat_note(loaded: LoadedProfile) -> Note | None:
+def _heartbeat_note(loaded: LoadedProfile) -> Finding | None:
     """A note when the application's pings are too rare (or unknown) for Cloudflare's idle cut."""
     profile = loaded.profile
     if profile.spec.protocol != "websocket":
@@ -193,28 +198,34 @@ def _heartbeat_note(loaded: LoadedProfile) -> Note | None:
     limit = int(settings.idle_timeout_seconds * 0.6)
     heartbeat = profile.websocket.heartbeat_seconds
     if heartbeat is None:
-        return Note(
+        return Finding(
+            "websocket-heartbeat-vs-idle-cut",
             f"no websocket.heartbeatSeconds: Cloudflare cuts WebSockets idle for about "
             f"{settings.idle_timeout_seconds} s; the application should ping every {limit} s "
             "or less",
             loaded.locate(("spec", "protocol")),
+            (loaded.id,),
         )
     if heartbeat > limit:
-        return Note(
+        return Finding(
+            "websocket-heartbeat-vs-idle-cut",
             f"websocket.heartbeatSeconds {heartbeat} is above {limit} s (0.6 x the "
             f"{settings.idle_timeout_seconds} s idle cut at Cloudflare's edge): idle "
             "connections will be dropped",
             loaded.locate(("spec", "websocket", "heartbeatSeconds")),
+            (loaded.id,),
         )
     return None
 
 
-def _reconnect_note(profiles: Sequence[LoadedProfile]) -> Note | None:
+def _reconnect_note(profiles: Sequence[LoadedProfile]) -> Finding | None:
     """Once per run: no heartbeat keeps a WebSocket open across Cloudflare's own restarts."""
     websockets = [p for p in profiles if p.profile.spec.protocol == "websocket"]
     if not websockets:
         return None
-    return Note(
+    return Finding(
+        "cloudflare-restarts-drop-websockets",
         f"{len(websockets)} WebSocket profile(s) go through Cloudflare Tunnel: Cloudflare's edge "
-        "restarts and cloudflared rollouts drop open WebSockets, so clients must reconnect"
+        "restarts and cloudflared rollouts drop open WebSockets, so clients must reconnect",
+        profiles=tuple(p.id for p in websockets),
     )

@@ -19,8 +19,9 @@ from typing import Any
 
 from ingressgen import names
 from ingressgen.errors import Problem
+from ingressgen.findings import Finding
 from ingressgen.golang.duration import SECOND, parse_duration_ns
-from ingressgen.plan import LoadedProfile, Note, PlannedObject
+from ingressgen.plan import LoadedProfile, PlannedObject
 from ingressgen.targets.cloudflare_common import (
     ORIGIN_REQUEST_FIELD,
     TUNNEL_FIELD,
@@ -198,7 +199,7 @@ def _controller_route(loaded: LoadedProfile) -> Route:
     )
 
 
-def plan_ingresses(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Note]]:
+def plan_ingresses(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Finding]]:
     by_class: dict[str, list[Route]] = defaultdict(list)
     for loaded in members:
         by_class[tunnel_settings(loaded).ingress_class_name].append(_controller_route(loaded))
@@ -211,7 +212,7 @@ def plan_ingresses(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject
     return objects, notes
 
 
-def _unanchored_path_note(loaded: LoadedProfile) -> Note | None:
+def _unanchored_path_note(loaded: LoadedProfile) -> Finding | None:
     path = loaded.profile.websocket.path
     if loaded.profile.spec.protocol != "websocket" or path == "/":
         return None
@@ -227,7 +228,8 @@ def _unanchored_path_note(loaded: LoadedProfile) -> Note | None:
             f"; and cloudflared reads {' '.join(operators)} in it as regular-expression "
             "operators, not as characters"
         )
-    return Note(message, loaded.locate(("spec", "websocket", "path")))
+    location = loaded.locate(("spec", "websocket", "path"))
+    return Finding("cloudflare-controller-unanchored-path", message, location, (loaded.id,))
 
 
 def _ingress(loaded: LoadedProfile) -> PlannedObject:
@@ -266,12 +268,12 @@ def _tunnel_ref(loaded: LoadedProfile) -> tuple[str, str, str]:
     return (settings.tunnel_kind, namespace, settings.tunnel)
 
 
-def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Note]]:
+def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Finding]]:
     by_tunnel: dict[tuple[str, str, str], list[Route]] = defaultdict(list)
     for loaded in members:
         # The operator writes each binding as the rule cloudflared mode writes.
         by_tunnel[_tunnel_ref(loaded)].append(profile_route(loaded))
-    notes: list[Note] = []
+    notes: list[Finding] = []
     for (kind, namespace, name), routes in sorted(by_tunnel.items()):
         scope = f"{kind} {namespace + '/' if namespace else ''}{name}"
         refuse_duplicate_routes([routes], scope)
@@ -281,7 +283,7 @@ def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject]
     return [_binding(loaded) for loaded in members], notes
 
 
-def _shadow_notes(routes: Sequence[Route], scope: str) -> list[Note]:
+def _shadow_notes(routes: Sequence[Route], scope: str) -> list[Finding]:
     """The operator orders a tunnel's rules by TunnelBinding name, not by specificity."""
     ordered = sorted(routes, key=lambda r: r.source.profile.metadata.name)
     notes = []
@@ -298,13 +300,15 @@ def _shadow_notes(routes: Sequence[Route], scope: str) -> list[Note]:
                 "TunnelBinding name"
             )
             notes.append(
-                Note(
+                Finding(
+                    "cloudflare-route-shadowed",
                     f"on {scope}, TunnelBinding {first.profile.metadata.namespace}/"
                     f"{first.profile.metadata.name} ({first.display}) {order}, and its rule for "
                     f"{earlier.hostname} {first.profile.websocket.path} also matches every "
                     f"request for {later.hostname} {second.profile.websocket.path}, which then "
                     "never reaches this service; rename one so that this one sorts first",
                     second.locate(("metadata", "name")),
+                    (second.id,),
                 )
             )
             break

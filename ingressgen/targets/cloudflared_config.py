@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Problem
+from ingressgen.findings import Finding
 from ingressgen.output import recorded_sources
-from ingressgen.plan import LoadedProfile, Note, PlannedObject, RenderedObject
+from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
 from ingressgen.targets.cloudflare_common import (
     CATCH_ALL,
     TUNNEL_FIELD,
@@ -164,7 +165,7 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
     return objects
 
 
-def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[Note]:
+def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[Finding]:
     """A note for every shared tunnel that a profile joins or leaves, compared with the record.
 
     The ConfigMap's recorded sources are the profiles that were on the tunnel after the last
@@ -175,7 +176,7 @@ def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[N
     if not configmaps:
         return []
     recorded = recorded_sources(out_dir)
-    notes: list[Note] = []
+    notes: list[Finding] = []
     for planned in configmaps:
         before = recorded.get(planned.path)
         if before is None:
@@ -187,11 +188,13 @@ def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[N
         changes = [f"{s.display} joins" for s in joined] + [f"{source} leaves" for source in left]
         tunnel = tunnel_settings(planned.sources[0]).tunnel
         notes.append(
-            Note(
+            Finding(
+                "cloudflare-tunnel-membership",
                 f"tunnel {tunnel} ({planned.namespace}/{planned.name}): {', '.join(changes)}; "
                 "its config checksum changes, so every cloudflared pod of the tunnel restarts "
                 "and the WebSockets open through it drop (clients must reconnect)",
                 joined[0].locate((*TUNNEL_FIELD, "tunnel")) if joined else None,
+                tuple(s.id for s in planned.sources),
             )
         )
     return notes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ingressgen.findings import IGNORE_ANNOTATION
 from ingressgen.plan import FieldPath, LoadedProfile, PlannedObject
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ingressgen"}
@@ -21,7 +22,11 @@ def profile_labels(loaded: LoadedProfile) -> list[tuple[str, str]]:
 
 
 def profile_annotations(loaded: LoadedProfile, own: dict[str, str]) -> list[tuple[str, str]]:
-    return sorted({**loaded.profile.metadata.annotations, **own}.items())
+    """The profile's annotations plus ingressgen's own; the ignore annotation speaks to
+    ingressgen about the profile and never reaches a generated object."""
+    annotations = {**loaded.profile.metadata.annotations, **own}
+    annotations.pop(IGNORE_ANNOTATION, None)
+    return sorted(annotations.items())
 
 
 def shared_labels(name: str) -> list[tuple[str, str]]:

@@ -13,7 +13,8 @@ from typing import Any
 
 from ingressgen import names
 from ingressgen.errors import InputError, Problem
-from ingressgen.plan import LoadedProfile, Note, PlannedObject
+from ingressgen.findings import Finding
+from ingressgen.plan import LoadedProfile, PlannedObject
 from ingressgen.profile_metallb import (
     METALLB_ANNOTATION_RENAME_VERSION,
     BGPPeer,
@@ -282,20 +283,22 @@ def _peer(loaded: LoadedProfile, metallb: MetalLB, index: int, peer: BGPPeer) ->
 # ------------------------------------------------------------------ notes ---
 
 
-def _notes(profiles: Sequence[LoadedProfile]) -> list[Note]:
-    """What users of MetalLB should know and no manifest can fix; stderr only."""
-    notes: list[Note] = []
+def _notes(profiles: Sequence[LoadedProfile]) -> list[Finding]:
+    """What users of MetalLB should know and no manifest can fix; never written to files."""
+    notes: list[Finding] = []
     if not profiles:
         return notes
     versionless = [p for p in profiles if not _metallb(p).version]
     if versionless:
         notes.append(
-            Note(
+            Finding(
+                "metallb-version-unset",
                 "spec.metallb.version is not set in "
                 + _listing(versionless)
                 + ": the Services carry both the metallb.io/ and the legacy metallb.universe.tf/ "
                 "annotations, which every MetalLB reads (0.14.9 and newer log a deprecation "
-                "event); set the version to emit only the right prefix"
+                "event); set the version to emit only the right prefix",
+                profiles=_ids(versionless),
             )
         )
     layer2 = [
@@ -303,45 +306,60 @@ def _notes(profiles: Sequence[LoadedProfile]) -> list[Note]:
     ]
     if layer2:
         notes.append(
-            Note(
+            Finding(
+                "metallb-l2-single-node",
                 f"L2 mode ({_listing(layer2)}): all traffic for one IP enters through a single "
-                "node, so that node's bandwidth is the Service's ceiling; BGP mode spreads it"
+                "node, so that node's bandwidth is the Service's ceiling; BGP mode spreads it",
+                profiles=_ids(layer2),
             )
         )
     notes.append(
-        Note(
+        Finding(
+            "metallb-failover-resets-connections",
             f"MetalLB ({_listing(profiles)}) sets no connection time limit, but established "
             "connections are reset when the announcing node fails or the L2 leader moves (a node "
             "joins, pods move, a speaker restarts), and in BGP mode when the routers' next hops "
-            "change: clients of long-lived connections (WebSockets) must reconnect"
+            "change: clients of long-lived connections (WebSockets) must reconnect",
+            profiles=_ids(profiles),
         )
     )
     cluster = [p for p in profiles if _metallb(p).external_traffic_policy == "Cluster"]
     if cluster:
         notes.append(
-            Note(
+            Finding(
+                "metallb-cluster-policy-hides-client-ip",
                 f"externalTrafficPolicy Cluster ({_listing(cluster)}): pods see a node's IP, "
-                "never the client's, and ClientIP affinity then pins per node, not per client"
+                "never the client's, and ClientIP affinity then pins per node, not per client",
+                profiles=_ids(cluster),
             )
         )
     notes.append(
-        Note(
+        Finding(
+            "metallb-tls-passthrough",
             f"MetalLB passes TCP through untouched ({_listing(profiles)}): the workload "
-            "terminates TLS itself (its own certificate for wss:// and https://)"
+            "terminates TLS itself (its own certificate for wss:// and https://)",
+            profiles=_ids(profiles),
         )
     )
     for loaded in profiles:
         notes.extend(_profile_notes(loaded))
     classes = sorted({c for p in profiles if (c := _metallb(p).load_balancer_class)})
     for load_balancer_class in classes:
+        users = [p for p in profiles if _metallb(p).load_balancer_class == load_balancer_class]
         notes.append(
-            Note(
+            Finding(
+                "metallb-load-balancer-class",
                 f"loadBalancerClass {load_balancer_class!r}: MetalLB handles these Services only "
                 f"when its controller and speakers run with --lb-class={load_balancer_class}; a "
-                "MetalLB without --lb-class ignores every Service that has a class"
+                "MetalLB without --lb-class ignores every Service that has a class",
+                profiles=_ids(users),
             )
         )
     return notes
+
+
+def _ids(profiles: Sequence[LoadedProfile]) -> tuple[str, ...]:
+    return tuple(p.id for p in profiles)
 
 
 def _listing(profiles: Sequence[LoadedProfile]) -> str:
@@ -351,44 +369,54 @@ def _listing(profiles: Sequence[LoadedProfile]) -> str:
     return ", ".join(shown)
 
 
-def _profile_notes(loaded: LoadedProfile) -> Iterator[Note]:
+def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
     metallb = _metallb(loaded)
     here = ("spec", "metallb")
     if metallb.shared_ip_key is not None and not metallb.load_balancer_ips:
-        yield Note(
+        yield Finding(
+            "metallb-shared-ip-not-forced",
             "sharedIPKey without loadBalancerIPs allows sharing but does not force it: MetalLB "
             "may still give each Service its own IP; pin the same IP to share one",
             loaded.locate((*here, "sharedIPKey")),
+            (loaded.id,),
         )
     if not metallb.pool_is_created or metallb.advertisement != "bgp":
         return
     for index, community in enumerate(metallb.communities or []):
         kind = community_kind(community)
         if kind == "alias":
-            yield Note(
+            yield Finding(
+                "metallb-community-alias",
                 f"community {community!r} is an alias: it must be defined in a Community object "
                 f"in {metallb.namespace!r}, which ingressgen does not generate",
                 loaded.locate((*here, "communities", index)),
+                (loaded.id,),
             )
         elif kind == "large":
-            yield Note(
+            yield Finding(
+                "metallb-bgp-needs-frr",
                 f"large community {community!r} needs MetalLB's FRR or FRR-K8s BGP mode; the "
                 "native BGP mode takes only AA:NN",
                 loaded.locate((*here, "communities", index)),
+                (loaded.id,),
             )
     if any(_is_ipv6_entry(a) for a in metallb.addresses or []):
-        yield Note(
+        yield Finding(
+            "metallb-bgp-needs-frr",
             "IPv6 addresses advertised over BGP need MetalLB's FRR or FRR-K8s mode (the default "
             "since 0.16); the native BGP mode refuses them",
             loaded.locate((*here, "addresses")),
+            (loaded.id,),
         )
     for index, peer in enumerate(metallb.peers or []):
         used = [name for attr, name in FRR_ONLY_PEER_FIELDS.items() if getattr(peer, attr)]
         if used:
-            yield Note(
+            yield Finding(
+                "metallb-bgp-needs-frr",
                 f"peer {peer.name!r} uses {', '.join(used)}: MetalLB's native BGP mode refuses "
                 "these; they need the FRR or FRR-K8s mode (the default since 0.16)",
                 loaded.locate((*here, "peers", index)),
+                (loaded.id,),
             )
 
 

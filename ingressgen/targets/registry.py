@@ -8,13 +8,14 @@ from types import ModuleType
 from typing import Protocol, cast
 
 from ingressgen.errors import Problem
-from ingressgen.plan import LoadedProfile, Note, PlannedObject
+from ingressgen.findings import Finding
+from ingressgen.plan import LoadedProfile, PlannedObject
 
 
 @dataclass
 class TargetPlan:
     objects: list[PlannedObject] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
+    notes: list[Finding] = field(default_factory=list)
 
 
 class Target(Protocol):

@@ -131,7 +131,7 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def _annotation(level: str, location: Location, title: str, message: str) -> str:
+def annotation(level: str, location: Location, title: str, message: str) -> str:
     properties = [f"file={_escape_property(location.file)}"]
     if location.line is not None:
         properties.append(f"line={location.line}")
@@ -146,7 +146,7 @@ def github_lines(run: ValidationRun) -> list[str]:
     lines: list[str] = []
     for file in run.files:
         for problem in file.problems:
-            lines.append(_annotation("error", problem.location, "ingressgen", problem.message))
+            lines.append(annotation("error", problem.location, "ingressgen", problem.message))
         for result in file.objects:
             for finding in result.findings:
                 message = finding_text(result, finding)
@@ -156,5 +156,5 @@ def github_lines(run: ValidationRun) -> list[str]:
                     message, where = f"{where}: {message}", origin
                 level = "warning" if finding.severity == WARNING else "error"
                 title = f"ingressgen ({finding.rule})"
-                lines.append(_annotation(level, where, title, message))
+                lines.append(annotation(level, where, title, message))
     return lines

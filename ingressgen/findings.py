@@ -1,0 +1,179 @@
+"""Findings about profiles: what a user should know about a profile that renders.
+
+Each finding belongs to a rule with an id and a level on the one scale every command uses:
+`error` (cannot be rendered), then the seed's risk levels `critical`, `high`, `medium`, `low`,
+and `info`. The table below is the rules' documentation; the README lists it and a test keeps
+the two in step. No level blocks output except `error`; `--fail-on LEVEL` turns findings at or
+above it into exit 1 after the output is written, `-q` hides `info`, and `--ignore RULE` or the
+profile annotation `ingressgen.dev/ignore: "rule-a,rule-b"` silences a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+
+from ingressgen.errors import Location
+
+IGNORE_ANNOTATION = "ingressgen.dev/ignore"
+
+
+class Level(IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+    ERROR = 5
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def named(cls, name: str) -> Level:
+        return cls[name.upper()]
+
+
+LEVEL_NAMES = tuple(str(level) for level in sorted(Level, reverse=True))
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    summary: str
+
+
+# Every rule that yields profile findings, by id. Levels follow the seed's impact table: no
+# public ingress is critical, Cloudflare's connection-duration limits high, missing affinity and
+# message loss during reconnects medium.
+PROFILE_RULES: Mapping[str, Rule] = {
+    "profile-invalid": Rule(
+        Level.ERROR,
+        "the profile cannot be rendered: a field, a value or a conflict between profiles (the "
+        "message says which and what would be valid)",
+    ),
+    "cloudflare-route-shadowed": Rule(
+        Level.HIGH,
+        "an operator TunnelBinding's rule sorts first and matches every request of another "
+        "profile's route, which can then never be reached",
+    ),
+    "websocket-heartbeat-vs-idle-cut": Rule(
+        Level.HIGH,
+        "through Cloudflare, a WebSocket without a heartbeat at most 0.6 x idleTimeoutSeconds "
+        "is cut when idle (about 100 s)",
+    ),
+    "cloudflare-restarts-drop-websockets": Rule(
+        Level.HIGH,
+        "Cloudflare's edge restarts and cloudflared rollouts drop open WebSockets: clients must "
+        "reconnect",
+    ),
+    "metallb-failover-resets-connections": Rule(
+        Level.MEDIUM,
+        "MetalLB resets established connections when the announcing node or the BGP next hops "
+        "change: clients of long-lived connections must reconnect",
+    ),
+    "metallb-cluster-policy-hides-client-ip": Rule(
+        Level.MEDIUM,
+        "externalTrafficPolicy Cluster: pods see a node's IP, and ClientIP affinity pins per "
+        "node, not per client",
+    ),
+    "cloudflare-controller-unanchored-path": Rule(
+        Level.MEDIUM,
+        "the ingress controller hands the path to cloudflared as an unanchored regular "
+        "expression, so it matches more than the path",
+    ),
+    "cloudflare-tcp-needs-access": Rule(
+        Level.MEDIUM,
+        "protocol tcp through a tunnel: clients connect through 'cloudflared access tcp'",
+    ),
+    "metallb-bgp-needs-frr": Rule(
+        Level.MEDIUM,
+        "a BGP setting (large community, IPv6 pool, FRR-only peer field) that MetalLB's native "
+        "BGP mode refuses",
+    ),
+    "metallb-community-alias": Rule(
+        Level.MEDIUM,
+        "a community alias needs a Community object, which ingressgen does not generate",
+    ),
+    "metallb-version-unset": Rule(
+        Level.LOW,
+        "without spec.metallb.version the Services carry both annotation prefixes",
+    ),
+    "metallb-l2-single-node": Rule(
+        Level.LOW,
+        "in L2 mode all traffic for one IP enters through a single node",
+    ),
+    "metallb-shared-ip-not-forced": Rule(
+        Level.LOW,
+        "sharedIPKey without loadBalancerIPs allows sharing an IP but does not force it",
+    ),
+    "metallb-load-balancer-class": Rule(
+        Level.LOW,
+        "a loadBalancerClass is served only by a MetalLB started with the same --lb-class",
+    ),
+    "cloudflare-setting-ignored": Rule(
+        Level.LOW,
+        "a spec.cloudflareTunnel setting that the chosen mode never reads",
+    ),
+    "cloudflare-tunnel-membership": Rule(
+        Level.LOW,
+        "a profile joins or leaves a shared tunnel: its config checksum changes and every "
+        "cloudflared pod of the tunnel restarts",
+    ),
+    "metallb-tls-passthrough": Rule(
+        Level.INFO,
+        "MetalLB passes TCP through: the workload terminates TLS itself",
+    ),
+    "profile-base-not-rendered": Rule(
+        Level.INFO,
+        "a ServiceProfileBase is read for its overlays but never rendered on its own",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One located finding of a profile rule."""
+
+    rule: str
+    message: str
+    location: Location | None = None
+    profiles: tuple[str, ...] = ()  # ids of the profiles concerned, for their own ignores
+
+    def __post_init__(self) -> None:
+        if self.rule not in PROFILE_RULES:
+            raise KeyError(f"ingressgen bug: finding of unregistered rule {self.rule!r}")
+
+    @property
+    def level(self) -> Level:
+        return PROFILE_RULES[self.rule].level
+
+    def __str__(self) -> str:
+        text = f"{self.level}: {self.message} ({self.rule})"
+        return f"{self.location}: {text}" if self.location else text
+
+
+def ignored_rules(annotations: Mapping[str, str]) -> frozenset[str]:
+    """The rule ids a profile silences for itself with the ignore annotation."""
+    value = annotations.get(IGNORE_ANNOTATION, "")
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+def shown(
+    findings: Iterable[Finding],
+    *,
+    ignore: frozenset[str],
+    ignored_by_profile: Mapping[str, frozenset[str]],
+    quiet: bool,
+) -> list[Finding]:
+    """The findings a run reports: without ignored rules, and without `info` when quiet."""
+    result = []
+    for finding in findings:
+        if finding.rule in ignore or (quiet and finding.level == Level.INFO):
+            continue
+        owners = finding.profiles
+        if owners and all(finding.rule in ignored_by_profile.get(p, ()) for p in owners):
+            continue
+        result.append(finding)
+    return result
