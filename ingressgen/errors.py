@@ -5,8 +5,12 @@ Core code raises these; only the CLI turns them into messages and exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -111,3 +115,12 @@ class ProblemCollector:
     def raise_if_any(self, error_type: type[IngressgenError] = InputError) -> None:
         if self.problems:
             raise error_type(problems=self.problems)
+
+    def gather(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """Run one independent check or step: its InputError joins the others instead of ending
+        the run, so one run reports every mistake (None when it failed)."""
+        try:
+            return step(*args, **kwargs)
+        except InputError as error:
+            self.extend(error.problems)
+            return None

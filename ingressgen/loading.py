@@ -38,6 +38,9 @@ class LoadResult:
     notes: list[Finding]
     folders: tuple[str, ...]  # ids of the folders given, for pruning vanished profiles
     skipped: tuple[str, ...] = ()  # ids of bases read but never rendered: their old output goes
+    # Located mistakes of the files that did not load: the caller reports them together with
+    # what the profiles that did load reveal between them (a run reports every mistake).
+    problems: tuple[Problem, ...] = ()
 
 
 def discover(paths: Sequence[Path], out_dir: Path | None = None) -> tuple[list[Path], list[Path]]:
@@ -99,11 +102,10 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
             skipped.append(profile_id(file, options.base_dir))
         else:
             loaded.append(result)
-    collector.raise_if_any()
     if not loaded and not files:
         raise InputError("no profiles found (looked for *.yaml and *.yml files)")
     folder_ids = tuple(profile_id(f, options.base_dir) for f in folders)
-    return LoadResult(loaded, notes, folder_ids, tuple(skipped))
+    return LoadResult(loaded, notes, folder_ids, tuple(skipped), tuple(collector.problems))
 
 
 def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:

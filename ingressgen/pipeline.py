@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ingressgen.errors import InputError, InternalError, Location, Problem
+from ingressgen.errors import InputError, InternalError, Location, Problem, ProblemCollector
 from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
 from ingressgen.loading import LoadOptions, load_profiles
 from ingressgen.output import GeneratedFile, RunScope, file_header
@@ -49,16 +49,21 @@ def render_profiles(
     validation: ValidationSettings | None = None,
 ) -> RenderResult:
     loaded = load_profiles(paths, options)
-    _refuse_shared_folders(loaded.profiles)
+    # Every independent step runs even when another failed, so one run reports every mistake:
+    # the profiles that loaded are still checked against each other.
+    collector = ProblemCollector(list(loaded.problems))
+    collector.gather(_refuse_shared_folders, loaded.profiles)
     notes = list(loaded.notes)
     planned: list[PlannedObject] = []
     by_exposure: dict[str, list[LoadedProfile]] = defaultdict(list)
     for profile in loaded.profiles:
         by_exposure[profile.profile.spec.exposure].append(profile)
     for exposure, members in sorted(by_exposure.items()):
-        target_plan = target_for(exposure).plan(members)
-        planned.extend(target_plan.objects)
-        notes.extend(target_plan.notes)
+        target_plan = collector.gather(target_for(exposure).plan, members)
+        if target_plan is not None:
+            planned.extend(target_plan.objects)
+            notes.extend(target_plan.notes)
+    collector.raise_if_any()
     rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
     verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings())
     # Compared with out/'s record: a profile joining or leaving a shared tunnel restarts its pods.

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ingressgen import names
-from ingressgen.errors import Problem
+from ingressgen.errors import Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.golang.duration import SECOND, parse_duration_ns
 from ingressgen.plan import LoadedProfile, PlannedObject
@@ -203,10 +203,14 @@ def plan_ingresses(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject
     by_class: dict[str, list[Route]] = defaultdict(list)
     for loaded in members:
         by_class[tunnel_settings(loaded).ingress_class_name].append(_controller_route(loaded))
+    collector = ProblemCollector()
     for ingress_class, routes in sorted(by_class.items()):
-        refuse_duplicate_routes([routes], f"IngressClass {ingress_class}")
+        scope = f"IngressClass {ingress_class}"
+        collector.gather(refuse_duplicate_routes, [routes], scope)
         for route in routes:
-            enforce_cloudflared_rules([route], "the rule the ingress controller derives from it")
+            what = "the rule the ingress controller derives from it"
+            collector.gather(enforce_cloudflared_rules, [route], what)
+    collector.raise_if_any()
     objects = [_ingress(loaded) for loaded in members]
     notes = [note for loaded in members if (note := _unanchored_path_note(loaded)) is not None]
     return objects, notes
@@ -274,12 +278,15 @@ def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject]
         # The operator writes each binding as the rule cloudflared mode writes.
         by_tunnel[_tunnel_ref(loaded)].append(profile_route(loaded))
     notes: list[Finding] = []
+    collector = ProblemCollector()
     for (kind, namespace, name), routes in sorted(by_tunnel.items()):
         scope = f"{kind} {namespace + '/' if namespace else ''}{name}"
-        refuse_duplicate_routes([routes], scope)
+        collector.gather(refuse_duplicate_routes, [routes], scope)
         for route in routes:
-            enforce_cloudflared_rules([route], "the rule the operator derives from it")
+            what = "the rule the operator derives from it"
+            collector.gather(enforce_cloudflared_rules, [route], what)
         notes.extend(_shadow_notes(routes, scope))
+    collector.raise_if_any()
     return [_binding(loaded) for loaded in members], notes
 
 

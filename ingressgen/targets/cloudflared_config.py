@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ingressgen.errors import InputError, Problem
+from ingressgen.errors import InputError, Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.output import recorded_sources
 from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
@@ -49,8 +49,10 @@ def plan_tunnels(members: Sequence[LoadedProfile]) -> list[PlannedObject]:
         assert tunnel is not None  # check() refuses cloudflared mode without it
         tunnels[cloudflared_name(tunnel)].append(loaded)
     objects: list[PlannedObject] = []
+    collector = ProblemCollector()
     for name, group in sorted(tunnels.items()):
-        objects.extend(_tunnel_objects(name, group))
+        objects.extend(collector.gather(_tunnel_objects, name, group) or [])
+    collector.raise_if_any()
     return objects
 
 
@@ -101,13 +103,15 @@ def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
 
 
 def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[PlannedObject]:
-    _refuse_disagreements(name, members)
+    collector = ProblemCollector()
+    collector.gather(_refuse_disagreements, name, members)
     settings = tunnel_settings(members[0])
     namespace = tunnel_namespace(members[0])
     assert settings.tunnel is not None
     routes = sorted((profile_route(m) for m in members), key=Route.sort_key)
-    refuse_duplicate_routes([routes], f"tunnel {settings.tunnel}")
-    enforce_cloudflared_rules(routes, f"the config of tunnel {settings.tunnel}")
+    collector.gather(refuse_duplicate_routes, [routes], f"tunnel {settings.tunnel}")
+    collector.gather(enforce_cloudflared_rules, routes, f"the config of tunnel {settings.tunnel}")
+    collector.raise_if_any()
     config_text = _config_text(settings.tunnel, routes)
     sources = tuple(sorted(members, key=lambda m: m.id))
     folder = f"{namespace}/_{name}"
