@@ -14,7 +14,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ingressgen import profile_rules
 from ingressgen.errors import InputError, Location, Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.plan import LoadedProfile
@@ -143,9 +142,6 @@ def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:
         positions=positions,
         validation_version=options.kubernetes_version or profile.spec.kubernetes_version,
     )
-    problems = list(profile_rules.check(loaded))
-    if problems:
-        raise InputError(problems=problems)
     return loaded
 
 

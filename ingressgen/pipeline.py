@@ -11,14 +11,14 @@ from typing import Any
 
 import yaml
 
+from ingressgen import profile_rules
 from ingressgen.errors import InputError, InternalError, Location, Problem, ProblemCollector
 from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
 from ingressgen.loading import LoadOptions, load_profiles
-from ingressgen.output import GeneratedFile, RunScope, file_header
+from ingressgen.output import GeneratedFile, RunScope, file_header, recorded_sources
 from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
 from ingressgen.rendering import render_template
-from ingressgen.targets import cloudflared_config
-from ingressgen.targets.registry import target_for
+from ingressgen.targets import TARGETS
 from ingressgen.validation.engine import Checker, ValidationSettings
 from ingressgen.validation.findings import (
     FileResult,
@@ -57,17 +57,21 @@ def render_profiles(
     planned: list[PlannedObject] = []
     by_exposure: dict[str, list[LoadedProfile]] = defaultdict(list)
     for profile in loaded.profiles:
-        by_exposure[profile.profile.spec.exposure].append(profile)
+        own_problems = check_profile(profile)
+        # A profile that fails its own checks is not planned: its problems are reported, and
+        # the profiles that pass are still checked against each other.
+        collector.extend(own_problems)
+        if not own_problems:
+            by_exposure[profile.profile.spec.exposure].append(profile)
+    previous = recorded_sources(out_dir)
     for exposure, members in sorted(by_exposure.items()):
-        target_plan = collector.gather(target_for(exposure).plan, members)
+        target_plan = collector.gather(TARGETS[exposure].plan, members, previous)
         if target_plan is not None:
             planned.extend(target_plan.objects)
             notes.extend(target_plan.notes)
     collector.raise_if_any()
     rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
     verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings())
-    # Compared with out/'s record: a profile joining or leaving a shared tunnel restarts its pods.
-    notes.extend(cloudflared_config.membership_notes(out_dir, rendered))
     files = [
         GeneratedFile(
             path=obj.planned.path,
@@ -88,6 +92,12 @@ def render_profiles(
         if IGNORE_ANNOTATION in p.profile.metadata.annotations
     }
     return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered, verdicts, ignored)
+
+
+def check_profile(loaded: LoadedProfile) -> list[Problem]:
+    """Everything wrong with one profile on its own: the rules every exposure shares, then its
+    target's. Run on every profile, so a file with several mistakes reports them all."""
+    return [*profile_rules.check(loaded), *TARGETS[loaded.profile.spec.exposure].check(loaded)]
 
 
 def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:

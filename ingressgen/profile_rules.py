@@ -1,8 +1,8 @@
 """Load-time rules that relate several fields of one profile.
 
-Rules that hold for every exposure live here; each target module adds its own
-(`check` in targets/*.py). A profile that passes them always renders objects
-that are valid, so users meet problems at their own file's line, not later.
+Rules that hold for every exposure live here; each target adds its own (`Target.check`, run by
+the pipeline after loading). A profile that passes both always renders objects that are valid,
+so users meet problems at their own file's line, not later.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from ingressgen.errors import Problem
 from ingressgen.findings import IGNORE_ANNOTATION, PROFILE_RULES, Level, ignored_rules
 from ingressgen.plan import LoadedProfile
-from ingressgen.targets import registry
 
 # Keys ingressgen sets itself on the objects it generates; a profile may not set them.
 RESERVED_LABEL_KEYS = frozenset({"app.kubernetes.io/managed-by"})
@@ -54,7 +53,6 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
                 "(hostname, metallb, cloudflareTunnel); remove it from metadata.annotations",
                 at_key=True,
             )
-    yield from registry.target_for(spec.exposure).check(loaded)
 
 
 def _unknown_ignored_rules(loaded: LoadedProfile, key: str) -> Iterator[Problem]:

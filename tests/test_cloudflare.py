@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ingressgen.targets.cloudflared_rules import check_ingress
+from ingressgen.targets.cloudflare.cloudflared_rules import check_ingress
 from ingressgen.validation.embedded import validate_object
 from tests.conftest import (
     Result,
@@ -652,7 +652,7 @@ def test_heartbeat_and_reconnect_notes_go_to_stderr_only(workdir: Path, run: Run
 def test_a_generated_rule_cloudflared_would_refuse_is_a_bug_and_nothing_is_written(
     workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingressgen.targets import cloudflare_common
+    from ingressgen.targets.cloudflare import common as cloudflare_common
 
     # Simulate a bug in the path escaping: the checker must stop it before anything is written.
     monkeypatch.setattr(cloudflare_common, "path_regex", lambda path: f"^{path}(")

@@ -19,13 +19,13 @@ from ingressgen.golang.duration import parse_duration_ns
 from ingressgen.golang.net import GoURLError, parse_url, split_host_port_ok
 from ingressgen.golang.regexp import regexp_error
 from ingressgen.profile import Profile
-from ingressgen.targets.cloudflare_common import (
+from ingressgen.targets.cloudflare.cloudflared_rules import Violation, check_ingress
+from ingressgen.targets.cloudflare.common import (
     CATCH_ALL,
     Route,
     enforce_cloudflared_rules,
     path_regex,
 )
-from ingressgen.targets.cloudflared_rules import Violation, check_ingress
 
 SVC = "http://chat.apps.svc.cluster.local:8080"
 

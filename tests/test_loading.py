@@ -10,6 +10,7 @@ import pytest
 
 from ingressgen.errors import InputError
 from ingressgen.loading import LoadOptions, load_profile_file, load_profiles
+from ingressgen.pipeline import check_profile
 from tests.conftest import cloudflare_profile, dump, metallb_profile
 
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<path>[^ ]+): (?P<msg>.+)$")
@@ -18,9 +19,14 @@ LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<path>[^ 
 def _errors(tmp_path: Path, data: dict[str, Any] | str, **options: Any) -> list[str]:
     file = tmp_path / "profile.yaml"
     file.write_text(data if isinstance(data, str) else dump(data))
-    with pytest.raises(InputError) as raised:
-        load_profile_file(file, LoadOptions(base_dir=tmp_path, **options))
-    return [str(p) for p in raised.value.problems]
+    try:
+        loaded = load_profile_file(file, LoadOptions(base_dir=tmp_path, **options))
+    except InputError as error:
+        return [str(p) for p in error.problems]
+    assert loaded is not None
+    problems = check_profile(loaded)
+    assert problems, "the profile loaded and passed every check"
+    return [str(p) for p in InputError(problems=problems).problems]
 
 
 BAD_VALUES = [

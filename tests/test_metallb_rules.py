@@ -13,7 +13,7 @@ import yaml
 
 from ingressgen.golang.duration import duration_seconds
 from ingressgen.profile_metallb import community_kind
-from ingressgen.targets.metallb_rules import least_specific_prefix
+from ingressgen.targets.metallb.rules import least_specific_prefix
 from tests.conftest import Result, metallb_profile, write
 
 Run = Callable[..., Result]

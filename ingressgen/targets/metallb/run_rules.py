@@ -15,7 +15,7 @@ from typing import Any
 from ingressgen.errors import Problem
 from ingressgen.plan import FieldPath, LoadedProfile
 from ingressgen.profile_metallb import BGPPeer, MetalLB
-from ingressgen.targets.metallb_rules import (
+from ingressgen.targets.metallb.rules import (
     IP,
     METALLB,
     address_interval,

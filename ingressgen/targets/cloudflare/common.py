@@ -17,7 +17,7 @@ from ingressgen import names
 from ingressgen.errors import InputError, InternalError, Problem
 from ingressgen.plan import FieldPath, LoadedProfile
 from ingressgen.profile_cloudflare import CloudflareTunnel
-from ingressgen.targets.cloudflared_rules import Violation, check_ingress
+from ingressgen.targets.cloudflare.cloudflared_rules import Violation, check_ingress
 
 CATCH_ALL: dict[str, Any] = {"service": "http_status:404"}
 TUNNEL_FIELD: FieldPath = ("spec", "cloudflareTunnel")
@@ -77,6 +77,11 @@ def origin_request(loaded: LoadedProfile) -> dict[str, Any]:
         # gRPC is HTTP/2 end to end; cloudflared speaks HTTP/1.1 to the origin unless told.
         settings = settings.model_copy(update={"http2_origin": True})
     return settings.model_dump(by_alias=True, exclude_none=True)
+
+
+def set_origin_fields(loaded: LoadedProfile) -> Mapping[str, Any]:
+    """The originRequest settings the profile itself sets (no defaults, nothing ingressgen adds)."""
+    return tunnel_settings(loaded).origin_request.model_dump(by_alias=True, exclude_none=True)
 
 
 def websocket_prefix(loaded: LoadedProfile) -> str:

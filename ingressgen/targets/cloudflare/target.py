@@ -1,8 +1,8 @@
 """Cloudflare Tunnel exposure: the load-time rules of all three modes, and the plan.
 
-- `cloudflared`: ingressgen runs the tunnel itself (`cloudflared_config.py`).
+- `cloudflared`: ingressgen runs the tunnel itself (`cloudflared.py`).
 - `ingress-controller` and `operator`: a controller in the cluster runs it, driven by an Ingress
-  or a TunnelBinding (`cloudflare_controllers.py`).
+  or a TunnelBinding (`ingress_controller.py`, `operator.py`).
 Whatever the mode, the cloudflared rule that results is checked against cloudflared's own rules
 (`cloudflared_rules.py`), and what Cloudflare does to WebSockets is said on stderr.
 """
@@ -17,8 +17,9 @@ from ingressgen.errors import Problem
 from ingressgen.findings import Finding
 from ingressgen.plan import LoadedProfile
 from ingressgen.profile_cloudflare import CloudflareTunnel
-from ingressgen.targets import cloudflare_controllers, cloudflared_config
-from ingressgen.targets.cloudflare_common import (
+from ingressgen.targets.base import PreviousRun, TargetPlan
+from ingressgen.targets.cloudflare import cloudflared, ingress_controller, operator
+from ingressgen.targets.cloudflare.common import (
     ORIGIN_REQUEST_FIELD,
     TUNNEL_FIELD,
     cloudflared_name,
@@ -27,7 +28,6 @@ from ingressgen.targets.cloudflare_common import (
     tunnel_namespace,
     tunnel_settings,
 )
-from ingressgen.targets.registry import TargetPlan
 
 __all__ = [
     "check",
@@ -53,9 +53,9 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
     if settings.mode == "cloudflared":
         yield from _check_cloudflared(loaded, settings)
     elif settings.mode == "ingress-controller":
-        yield from cloudflare_controllers.check_ingress_controller(loaded)
+        yield from ingress_controller.check_ingress_controller(loaded)
     else:
-        yield from cloudflare_controllers.check_operator(loaded)
+        yield from operator.check_operator(loaded)
 
 
 def _check_origin(loaded: LoadedProfile, settings: CloudflareTunnel) -> Iterator[Problem]:
@@ -125,7 +125,7 @@ def _check_cloudflared(loaded: LoadedProfile, settings: CloudflareTunnel) -> Ite
         )
 
 
-def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
+def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan:
     result = TargetPlan()
     by_mode: dict[str, list[LoadedProfile]] = defaultdict(list)
     for loaded in profiles:
@@ -144,10 +144,13 @@ def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
                     (loaded.id,),
                 )
             )
-    result.objects.extend(cloudflared_config.plan_tunnels(by_mode["cloudflared"]))
+    tunnels = cloudflared.plan_tunnels(by_mode["cloudflared"])
+    result.objects.extend(tunnels)
+    # Compared with the last run: a profile joining or leaving a shared tunnel restarts its pods.
+    result.notes.extend(cloudflared.membership_notes(tunnels, previous))
     controllers = (
-        ("ingress-controller", cloudflare_controllers.plan_ingresses),
-        ("operator", cloudflare_controllers.plan_bindings),
+        ("ingress-controller", ingress_controller.plan_ingresses),
+        ("operator", operator.plan_bindings),
     )
     for mode, planner in controllers:
         objects, notes = planner(by_mode[mode])

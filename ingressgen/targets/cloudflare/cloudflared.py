@@ -10,16 +10,15 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ingressgen.errors import InputError, Problem, ProblemCollector
 from ingressgen.findings import Finding
-from ingressgen.output import recorded_sources
-from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
-from ingressgen.targets.cloudflare_common import (
+from ingressgen.plan import LoadedProfile, PlannedObject
+from ingressgen.targets.base import PreviousRun
+from ingressgen.targets.cloudflare.common import (
     CATCH_ALL,
     TUNNEL_FIELD,
     Route,
@@ -169,20 +168,16 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
     return objects
 
 
-def membership_notes(out_dir: Path, objects: Sequence[RenderedObject]) -> list[Finding]:
-    """A note for every shared tunnel that a profile joins or leaves, compared with the record.
+def membership_notes(objects: Sequence[PlannedObject], previous: PreviousRun) -> list[Finding]:
+    """A finding for every shared tunnel that a profile joins or leaves since the last run.
 
     The ConfigMap's recorded sources are the profiles that were on the tunnel after the last
     run. A new member or a departed one changes the config, hence the Deployment's checksum
     annotation: every cloudflared pod of the tunnel restarts, and its WebSockets with it.
     """
-    configmaps = [o.planned for o in objects if o.planned.template == CONFIGMAP_TEMPLATE]
-    if not configmaps:
-        return []
-    recorded = recorded_sources(out_dir)
     notes: list[Finding] = []
-    for planned in configmaps:
-        before = recorded.get(planned.path)
+    for planned in objects:
+        before = previous.get(planned.path) if planned.template == CONFIGMAP_TEMPLATE else None
         if before is None:
             continue  # a new tunnel: its pods start fresh, no connection is dropped
         joined = [s for s in planned.sources if s.id not in before]

@@ -1,6 +1,6 @@
 """MetalLB Layer-4 exposure: a LoadBalancer Service, and optionally its pool and advertisement.
 
-MetalLB's own rules live in `metallb_rules.py` (one profile) and `metallb_run_rules.py`
+MetalLB's own rules live in `rules.py` (one profile) and `run_rules.py`
 (pools, peers and shared IPs across a run); this module decides which objects to
 emit and hands each template a ready context.
 """
@@ -22,14 +22,14 @@ from ingressgen.profile_metallb import (
     community_kind,
     parse_address_range,
 )
-from ingressgen.targets import metallb_rules, metallb_run_rules
+from ingressgen.targets.base import TargetPlan
 from ingressgen.targets.common import (
     profile_annotations,
     profile_labels,
     profile_object,
     shared_labels,
 )
-from ingressgen.targets.registry import TargetPlan
+from ingressgen.targets.metallb import rules, run_rules
 
 SHARED_FOLDER = "_metallb"
 CURRENT_PREFIX = "metallb.io/"
@@ -95,7 +95,7 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             ("spec", "metallb", "addresses"),
             "required when createPool is true: a non-empty list of CIDRs or 'a-b' ranges",
         )
-    yield from metallb_rules.check_profile(loaded, metallb)
+    yield from rules.check_profile(loaded, metallb)
 
 
 def annotation_prefixes(metallb: MetalLB) -> tuple[str, ...]:
@@ -106,7 +106,7 @@ def annotation_prefixes(metallb: MetalLB) -> tuple[str, ...]:
 
 
 def plan(profiles: Sequence[LoadedProfile]) -> TargetPlan:
-    problems = metallb_run_rules.check_run(profiles)
+    problems = run_rules.check_run(profiles)
     if problems:
         raise InputError(problems=problems)
     result = TargetPlan(notes=_notes(profiles))
@@ -196,9 +196,9 @@ def _pool_objects(loaded: LoadedProfile, metallb: MetalLB) -> list[PlannedObject
     pool_context = {
         **common,
         "addresses": list(metallb.addresses),
-        "auto_assign": metallb_rules.effective_auto_assign(metallb),
+        "auto_assign": rules.effective_auto_assign(metallb),
         "avoid_buggy_ips": metallb.avoid_buggy_ips,
-        "allocation_namespaces": metallb_rules.allocation_namespaces(loaded),
+        "allocation_namespaces": rules.allocation_namespaces(loaded),
     }
     bgp = metallb.advertisement == "bgp"
     advertisement_kind = "BGPAdvertisement" if bgp else "L2Advertisement"
@@ -206,7 +206,7 @@ def _pool_objects(loaded: LoadedProfile, metallb: MetalLB) -> list[PlannedObject
         **common,
         "kind": advertisement_kind,
         "pools": [pool],
-        "node_selectors": [metallb_rules.selector_context(s) for s in metallb.node_selectors or []],
+        "node_selectors": [rules.selector_context(s) for s in metallb.node_selectors or []],
         "interfaces": list(metallb.interfaces or []),
         "aggregation_length": metallb.aggregation_length,
         "aggregation_length_v6": metallb.aggregation_length_v6,
@@ -265,7 +265,7 @@ def _peer(loaded: LoadedProfile, metallb: MetalLB, index: int, peer: BGPPeer) ->
         "vrf": peer.vrf,
         "enable_graceful_restart": peer.enable_graceful_restart,
         "dual_stack_address_family": peer.dual_stack_address_family,
-        "node_selectors": [metallb_rules.selector_context(s) for s in peer.node_selectors or []],
+        "node_selectors": [rules.selector_context(s) for s in peer.node_selectors or []],
     }
     return PlannedObject(
         api_version="metallb.io/v1beta2",
