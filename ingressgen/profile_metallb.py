@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema
@@ -46,10 +48,36 @@ MetalLBVersion = Annotated[
 ]
 
 
-def parse_address_range(
-    text: str,
-) -> ipaddress.IPv4Network | ipaddress.IPv6Network | tuple[Any, Any]:
-    """Parse one MetalLB pool entry: a CIDR, or 'start-end' (MetalLB's ParseCIDR rules)."""
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class AddressRange:
+    """One pool entry, a CIDR or 'start-end', as the interval of addresses it holds."""
+
+    text: str
+    version: int
+    first: int
+    last: int
+    # MetalLB turns a range into the CIDRs that cover it exactly and keeps the shortest prefix
+    # among them (for the aggregation-length check); a CIDR is its own prefix.
+    least_specific_prefix: int
+
+    def overlaps(self, other: AddressRange) -> bool:
+        return (
+            self.version == other.version and self.first <= other.last and other.first <= self.last
+        )
+
+    def contains(self, ip: IP) -> bool:
+        return self.version == ip.version and self.first <= int(ip) <= self.last
+
+
+def parse_address_range(text: str) -> AddressRange:
+    """Parse one MetalLB pool entry: a CIDR, or 'start-end' (MetalLB's ParseCIDR rules).
+
+    The only place a pool entry is parsed: the profile's validator calls it, and the MetalLB
+    section keeps the result (`MetalLB.pool_ranges`) for every rule and template that needs it.
+    """
     if "-" in text:
         start_text, end_text = (part.strip() for part in text.split("-", 1))
         try:
@@ -63,7 +91,9 @@ def parse_address_range(
             raise ValueError(
                 f"invalid IP range {text!r}: start IP {start} is after the end IP {end}"
             )
-        return (start, end)
+        networks = ipaddress.summarize_address_range(start, end)
+        prefix = min(n.prefixlen for n in networks)
+        return AddressRange(text, start.version, int(start), int(end), prefix)
     if "/" not in text:
         try:
             host_bits = 32 if ipaddress.ip_address(text).version == 4 else 128
@@ -77,12 +107,19 @@ def parse_address_range(
             f"or a range ({text}-{text})"
         )
     try:
-        return ipaddress.ip_network(text, strict=False)
+        network = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise ValueError(
             f"invalid CIDR {text!r}: expected e.g. 203.0.113.0/24, or a range "
             "203.0.113.10-203.0.113.20"
         ) from None
+    return AddressRange(
+        text,
+        network.version,
+        int(network.network_address),
+        int(network.broadcast_address),
+        network.prefixlen,
+    )
 
 
 def _validate_address(value: str) -> str:
@@ -328,6 +365,16 @@ class MetalLB(StrictModel):
         if self.create_pool is not None:
             return self.create_pool
         return self.addresses is not None
+
+    @cached_property
+    def pool_ranges(self) -> tuple[AddressRange, ...]:
+        """`addresses`, parsed once for every rule and template that needs the intervals."""
+        return tuple(parse_address_range(entry) for entry in self.addresses or [])
+
+    @cached_property
+    def pinned_ips(self) -> tuple[IP, ...]:
+        """`loadBalancerIPs`, parsed once."""
+        return tuple(ipaddress.ip_address(text) for text in self.load_balancer_ips or [])
 
     def version_tuple(self) -> tuple[int, int, int] | None:
         if self.version is None:

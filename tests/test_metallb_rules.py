@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from ingressgen.golang.duration import duration_seconds
-from ingressgen.profile_metallb import community_kind
-from ingressgen.targets.metallb.rules import least_specific_prefix
+from ingressgen.profile_metallb import community_kind, parse_address_range
 from tests.conftest import Result, metallb_profile, write
 
 Run = Callable[..., Result]
@@ -286,10 +285,14 @@ def test_value_parsers_follow_metallb() -> None:
     for bad in ("90", "-5s", "1d", "s"):
         with pytest.raises(ValueError):
             duration_seconds(bad)
-    assert least_specific_prefix("10.0.0.0/8") == (4, 8)
-    assert least_specific_prefix("10.0.0.0-10.0.0.255") == (4, 24)
-    assert least_specific_prefix("10.0.0.1-10.0.0.6") == (4, 31)
-    assert least_specific_prefix("2001:db8::-2001:db8::1") == (6, 127)
+    for entry, expected in [
+        ("10.0.0.0/8", (4, 8)),
+        ("10.0.0.0-10.0.0.255", (4, 24)),
+        ("10.0.0.1-10.0.0.6", (4, 31)),
+        ("2001:db8::-2001:db8::1", (6, 127)),
+    ]:
+        parsed = parse_address_range(entry)
+        assert (parsed.version, parsed.least_specific_prefix) == expected, entry
 
 
 # ---- rules across the profiles of one run ----

@@ -109,12 +109,15 @@ class OutFolder:
             return None
         name = _name(rel)
         try:
-            fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
-        except FileNotFoundError:
-            if not create:
-                return None
-            os.mkdir(name, dir_fd=parent)
-            fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+            try:
+                fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+            except FileNotFoundError:
+                if not create:
+                    return None
+                os.mkdir(name, dir_fd=parent)
+                # Another process may swap the new folder for a link before it is opened: the
+                # open below refuses the link exactly as the first one does.
+                fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                 raise Blocked(rel) from None

@@ -20,7 +20,7 @@ from typing import Any
 from ingressgen.errors import Problem
 from ingressgen.golang.duration import duration_seconds
 from ingressgen.plan import FieldPath, LoadedProfile
-from ingressgen.profile_metallb import BGPPeer, LabelSelector, MetalLB, parse_address_range
+from ingressgen.profile_metallb import BGPPeer, LabelSelector, MetalLB
 
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 METALLB: FieldPath = ("spec", "metallb")
@@ -59,38 +59,6 @@ MINIMUM_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {
 
 
 # ---------------------------------------------------------------- values ---
-
-
-def address_interval(entry: str) -> tuple[int, int, int]:
-    """(IP version, first, last) of one pool entry, a CIDR or an 'a-b' range."""
-    parsed = parse_address_range(entry)
-    if isinstance(parsed, tuple):
-        start, end = parsed
-        return (start.version, int(start), int(end))
-    return (parsed.version, int(parsed.network_address), int(parsed.broadcast_address))
-
-
-def overlap(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
-    return a[0] == b[0] and a[1] <= b[2] and b[1] <= a[2]
-
-
-def contains(entry: str, ip: IP) -> bool:
-    version, first, last = address_interval(entry)
-    return version == ip.version and first <= int(ip) <= last
-
-
-def least_specific_prefix(entry: str) -> tuple[int, int]:
-    """(IP version, shortest prefix length) of one pool entry.
-
-    MetalLB turns a range into the CIDRs that cover it exactly and keeps the
-    shortest prefix among them; a CIDR is its own prefix.
-    """
-    parsed = parse_address_range(entry)
-    if isinstance(parsed, tuple):
-        start, end = parsed
-        networks = ipaddress.summarize_address_range(start, end)
-        return (start.version, min(n.prefixlen for n in networks))
-    return (parsed.version, parsed.prefixlen)
 
 
 def effective_auto_assign(metallb: MetalLB) -> bool | None:
@@ -185,10 +153,10 @@ def _check_addresses(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Proble
     """MetalLB refuses a pool whose entries overlap, even within the pool itself."""
     if not metallb.pool_is_created or not metallb.addresses:
         return
-    intervals = [address_interval(a) for a in metallb.addresses]
-    for index, interval in enumerate(intervals):
+    ranges = metallb.pool_ranges
+    for index, entry in enumerate(ranges):
         for earlier in range(index):
-            if overlap(interval, intervals[earlier]):
+            if entry.overlaps(ranges[earlier]):
                 yield loaded.problem(
                     (*METALLB, "addresses", index),
                     f"{metallb.addresses[index]!r} overlaps {metallb.addresses[earlier]!r} "
@@ -198,7 +166,7 @@ def _check_addresses(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Proble
 
 
 def _check_pinned_ips(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
-    pinned = [ipaddress.ip_address(ip) for ip in metallb.load_balancer_ips or []]
+    pinned = metallb.pinned_ips
     for family in (4, 6):
         if sum(1 for ip in pinned if ip.version == family) > 1:
             yield loaded.problem(
@@ -207,7 +175,7 @@ def _check_pinned_ips(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Probl
             )
     if metallb.pool_is_created and metallb.addresses:
         for index, ip in enumerate(pinned):
-            if not any(contains(a, ip) for a in metallb.addresses):
+            if not any(entry.contains(ip) for entry in metallb.pool_ranges):
                 yield loaded.problem(
                     (*METALLB, "loadBalancerIPs", index),
                     f"{ip} is outside the pool's addresses ({', '.join(metallb.addresses)}); "
@@ -227,13 +195,13 @@ def _check_aggregation(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Prob
         4: ("aggregationLength", metallb.aggregation_length),
         6: ("aggregationLengthV6", metallb.aggregation_length_v6),
     }
-    for index, entry in enumerate(metallb.addresses):
-        version, prefix = least_specific_prefix(entry)
-        field, length = lengths[version]
+    for index, entry in enumerate(metallb.pool_ranges):
+        prefix = entry.least_specific_prefix
+        field, length = lengths[entry.version]
         if length is not None and length < prefix:
             yield loaded.problem(
                 (*METALLB, field),
-                f"{length} is shorter than the /{prefix} prefix of pool entry {entry!r} "
+                f"{length} is shorter than the /{prefix} prefix of pool entry {entry.text!r} "
                 f"(addresses[{index}]); MetalLB refuses an aggregation length less specific "
                 f"than the pool's prefixes: use {prefix} or more",
             )

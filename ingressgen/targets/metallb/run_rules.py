@@ -7,22 +7,18 @@ and the sharing rules only as events on a Service stuck `<pending>`.
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ingressgen.errors import Problem
 from ingressgen.plan import FieldPath, LoadedProfile
-from ingressgen.profile_metallb import BGPPeer, MetalLB
+from ingressgen.profile_metallb import AddressRange, BGPPeer, MetalLB
 from ingressgen.targets.metallb.rules import (
     IP,
     METALLB,
-    address_interval,
     allocation_namespaces,
-    contains,
     effective_auto_assign,
-    overlap,
 )
 
 
@@ -150,7 +146,7 @@ def _same_peer_same_definition(creators: Sequence[LoadedProfile]) -> Iterator[Pr
 
 def _pools_do_not_overlap(creators: Sequence[LoadedProfile]) -> Iterator[Problem]:
     """No address may belong to two pools (MetalLB: 'CIDR ... overlaps with already defined')."""
-    entries: list[tuple[LoadedProfile, str, int, str, tuple[int, int, int]]] = []
+    entries: list[tuple[LoadedProfile, str, int, AddressRange]] = []
     seen_pools: set[str | None] = set()
     for loaded in creators:
         metallb = _metallb(loaded)
@@ -158,18 +154,17 @@ def _pools_do_not_overlap(creators: Sequence[LoadedProfile]) -> Iterator[Problem
             continue  # the same pool again: identical or already refused above
         seen_pools.add(metallb.address_pool)
         pool = metallb.address_pool or ""
-        for index, entry in enumerate(metallb.addresses or []):
-            interval = address_interval(entry)
-            for other, other_pool, other_index, other_entry, other_interval in entries:
-                if overlap(interval, other_interval):
+        for index, entry in enumerate(metallb.pool_ranges):
+            for other, other_pool, other_index, other_entry in entries:
+                if entry.overlaps(other_entry):
                     yield loaded.problem(
                         (*METALLB, "addresses", index),
-                        f"{entry!r} of pool {pool!r} overlaps {other_entry!r} of pool "
+                        f"{entry.text!r} of pool {pool!r} overlaps {other_entry.text!r} of pool "
                         f"{other_pool!r} in "
                         f"{_elsewhere(other, (*METALLB, 'addresses', other_index))}; MetalLB "
                         "refuses pools whose addresses overlap",
                     )
-            entries.append((loaded, pool, index, entry, interval))
+            entries.append((loaded, pool, index, entry))
 
 
 def _services_fit_pools_of_the_run(
@@ -186,9 +181,8 @@ def _services_fit_pools_of_the_run(
             continue  # unknown pool, or the profile's own (checked at load)
         addresses = _metallb(owner).addresses or []
         pool_path = (*METALLB, "addresses")
-        for index, text in enumerate(metallb.load_balancer_ips or []):
-            ip = ipaddress.ip_address(text)
-            if not any(contains(a, ip) for a in addresses):
+        for index, ip in enumerate(metallb.pinned_ips):
+            if not any(entry.contains(ip) for entry in _metallb(owner).pool_ranges):
                 yield loaded.problem(
                     (*METALLB, "loadBalancerIPs", index),
                     f"{ip} is outside pool {metallb.address_pool!r} ({', '.join(addresses)}), "
@@ -273,8 +267,8 @@ def _shared_ips(profiles: Sequence[LoadedProfile]) -> Iterator[Problem]:
     """Two Services may pin one IP only under MetalLB's sharing rules (metallb.md 2.5)."""
     pinned: dict[IP, list[tuple[LoadedProfile, int]]] = defaultdict(list)
     for loaded in profiles:
-        for index, text in enumerate(_metallb(loaded).load_balancer_ips or []):
-            pinned[ipaddress.ip_address(text)].append((loaded, index))
+        for index, ip in enumerate(_metallb(loaded).pinned_ips):
+            pinned[ip].append((loaded, index))
     for ip, users in pinned.items():
         for position, (loaded, _) in enumerate(users):
             for other, other_index in users[:position]:

@@ -7,9 +7,7 @@ emit and hands each template a ready context.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from ingressgen import names
 from ingressgen.errors import InputError, Problem
@@ -20,7 +18,6 @@ from ingressgen.profile_metallb import (
     BGPPeer,
     MetalLB,
     community_kind,
-    parse_address_range,
 )
 from ingressgen.targets.base import TargetPlan
 from ingressgen.targets.common import (
@@ -180,7 +177,7 @@ def _ip_families(metallb: MetalLB) -> list[str] | None:
     """
     if not metallb.load_balancer_ips:
         return None
-    versions = [ipaddress.ip_address(ip).version for ip in metallb.load_balancer_ips]
+    versions = [ip.version for ip in metallb.pinned_ips]
     return [f"IPv{v}" for v in dict.fromkeys(versions)]
 
 
@@ -400,7 +397,7 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*here, "communities", index)),
                 (loaded.id,),
             )
-    if any(_is_ipv6_entry(a) for a in metallb.addresses or []):
+    if any(entry.version == 6 for entry in metallb.pool_ranges):
         yield Finding(
             "metallb-bgp-needs-frr",
             "IPv6 addresses advertised over BGP need MetalLB's FRR or FRR-K8s mode (the default "
@@ -418,9 +415,3 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*here, "peers", index)),
                 (loaded.id,),
             )
-
-
-def _is_ipv6_entry(entry: str) -> bool:
-    parsed: Any = parse_address_range(entry)
-    first = parsed[0] if isinstance(parsed, tuple) else parsed
-    return bool(first.version == 6)
