@@ -6,7 +6,7 @@ Core code raises these; only the CLI turns them into messages and exit codes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
@@ -50,6 +50,14 @@ def format_field_path(path: Sequence[str | int]) -> str:
     return text
 
 
+PROFILE_INVALID = "profile-invalid"
+
+
+def tagged(rule: str, problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` as breaches of `rule`."""
+    return [replace(problem, rule=rule) for problem in problems]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located finding: file position, field path and a message saying what would be valid."""
@@ -57,6 +65,9 @@ class Problem:
     location: Location
     message: str
     field_path: tuple[str | int, ...] = ()
+    # The profile rule this breaks (findings.PROFILE_RULES, all at level error); the umbrella
+    # id covers the checks of single fields and values.
+    rule: str = PROFILE_INVALID
 
     def __str__(self) -> str:
         if self.field_path:

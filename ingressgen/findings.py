@@ -50,8 +50,50 @@ class Rule:
 PROFILE_RULES: Mapping[str, Rule] = {
     "profile-invalid": Rule(
         Level.ERROR,
-        "the profile cannot be rendered: a field, a value or a conflict between profiles (the "
+        "a field or value of the profile is not valid, or its fields contradict each other (the "
         "message says which and what would be valid)",
+    ),
+    "profile-folder-shared": Rule(
+        Level.ERROR, "two profiles have one namespace/name, so both would write one out/ folder"
+    ),
+    "object-defined-twice": Rule(
+        Level.ERROR, "two profiles generate one Kubernetes object with different content"
+    ),
+    "cloudflare-route-duplicate": Rule(
+        Level.ERROR,
+        "two profiles route one hostname and path on one tunnel (or IngressClass): only one "
+        "service can be reached",
+    ),
+    "cloudflare-tunnel-disagreement": Rule(
+        Level.ERROR,
+        "profiles on one cloudflared tunnel disagree on its tunnel, namespace, credentials "
+        "Secret, replicas or image",
+    ),
+    "cloudflared-rule-refused": Rule(
+        Level.ERROR,
+        "cloudflared would refuse the ingress rule made from the profile's values (its own "
+        "validation, error code in the message)",
+    ),
+    "metallb-namespace-disagreement": Rule(
+        Level.ERROR, "profiles put MetalLB's objects in different namespaces; MetalLB reads one"
+    ),
+    "metallb-pool-disagreement": Rule(
+        Level.ERROR, "profiles that create one IPAddressPool define it differently"
+    ),
+    "metallb-peer-disagreement": Rule(
+        Level.ERROR, "profiles that declare one BGPPeer define it differently"
+    ),
+    "metallb-pool-overlap": Rule(
+        Level.ERROR, "pool addresses overlap, within one pool or across pools; MetalLB refuses it"
+    ),
+    "metallb-pool-mismatch": Rule(
+        Level.ERROR,
+        "a pinned IP outside its pool, or a Service in a namespace the pool does not serve: it "
+        "would stay pending",
+    ),
+    "metallb-ip-sharing": Rule(
+        Level.ERROR,
+        "two Services pin one IP without meeting MetalLB's sharing rules: one stays pending",
     ),
     "cloudflare-route-shadowed": Rule(
         Level.HIGH,

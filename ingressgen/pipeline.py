@@ -12,7 +12,14 @@ from typing import Any
 import yaml
 
 from ingressgen import profile_rules
-from ingressgen.errors import InputError, InternalError, Location, Problem, ProblemCollector
+from ingressgen.errors import (
+    InputError,
+    InternalError,
+    Location,
+    Problem,
+    ProblemCollector,
+    tagged,
+)
 from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
 from ingressgen.loading import LoadOptions, load_profiles
 from ingressgen.output import GeneratedFile, RunScope, file_header, recorded_sources
@@ -114,6 +121,7 @@ def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:
                     f"{key[0]}/{key[1]} is also the namespace/name of {first.display} "
                     f"({first.locate(('metadata', 'name'))}); both would write "
                     f"out/{key[0]}/{key[1]}/: rename one of them",
+                    rule="profile-folder-shared",
                 )
             )
         else:
@@ -200,7 +208,7 @@ def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
                 for source in obj.planned.sources
             )
     if problems:
-        raise InputError(problems=problems)
+        raise InputError(problems=tagged("object-defined-twice", problems))
     return list(merged.values())
 
 

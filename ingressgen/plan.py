@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingressgen.errors import Location, Problem
+from ingressgen.errors import PROFILE_INVALID, Location, Problem
 from ingressgen.profile import Profile
 from ingressgen.yaml_io import SourcePositions
 
@@ -26,8 +26,10 @@ class LoadedProfile:
     def locate(self, path: Sequence[str | int], *, at_key: bool = False) -> Location:
         return self.positions.locate(path, at_key=at_key)
 
-    def problem(self, path: FieldPath, message: str, *, at_key: bool = False) -> Problem:
-        return Problem(self.locate(path, at_key=at_key), message, path)
+    def problem(
+        self, path: FieldPath, message: str, *, at_key: bool = False, rule: str = PROFILE_INVALID
+    ) -> Problem:
+        return Problem(self.locate(path, at_key=at_key), message, path, rule)
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,7 +19,6 @@ from ingressgen.validation import reports
 from ingressgen.validation.findings import ValidationRun
 
 REPORT_VERSION = 1
-PROFILE_ERROR_RULE = "profile-invalid"
 
 
 def json_document(
@@ -49,7 +48,7 @@ def github_lines(
 ) -> list[str]:
     lines = [
         reports.annotation(
-            "error", problem.location, f"ingressgen ({PROFILE_ERROR_RULE})", _text(problem)
+            "error", problem.location, f"ingressgen ({problem.rule})", _text(problem)
         )
         for problem in errors
     ]
@@ -87,7 +86,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
 
 def _error_json(problem: Problem) -> dict[str, Any]:
     return {
-        "rule": PROFILE_ERROR_RULE,
+        "rule": problem.rule,
         "level": str(Level.ERROR),
         "message": _text(problem),
         **_position(problem.location),

@@ -285,10 +285,12 @@ def _route(loaded: Any, **changes: Any) -> Route:
 class _FakeSource:
     display = "p/a.yaml"
 
-    def problem(self, path: tuple[str | int, ...], message: str, *, at_key: bool = False) -> Any:
+    def problem(
+        self, path: tuple[str | int, ...], message: str, *, at_key: bool = False, rule: str = ""
+    ) -> Any:
         from ingressgen.errors import Location, Problem
 
-        return Problem(Location("p/a.yaml", 7, 3), message, path)
+        return Problem(Location("p/a.yaml", 7, 3), message, path, rule)
 
 
 def test_a_profile_value_cloudflared_refuses_is_bad_input_at_that_field() -> None:
@@ -298,6 +300,7 @@ def test_a_profile_value_cloudflared_refuses_is_bad_input_at_that_field() -> Non
     (problem,) = raised.value.problems
     assert problem.field_path == ("spec", "cloudflareTunnel", "originRequest", "access", "teamName")
     assert "access.TeamName cannot be blank" in problem.message and "(V8)" in problem.message
+    assert problem.rule == "cloudflared-rule-refused"
 
 
 def test_a_generated_value_cloudflared_refuses_is_an_internal_error() -> None:

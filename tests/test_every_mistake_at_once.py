@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ingressgen.findings import PROFILE_RULES
 from tests.conftest import Result, cloudflare_profile, metallb_profile, write
 
 Run = Callable[..., Result]
@@ -60,34 +62,35 @@ SAME_ROUTE = {
     "p/route-2.yaml": tunnel("r2", "seven", **{"spec.hostname": "same.example.com"}),
 }
 
-# Each case: the profiles, and for every mistake a fragment its line must hold.
+POOL_B = ("p/pool-b.yaml", "metallb-pool-overlap")
+T1_B = ("p/t1-b.yaml", "cloudflare-tunnel-disagreement")
+T2_B = ("p/t2-b.yaml", "cloudflare-tunnel-disagreement")
+BAD_PORT = ("p/bad-port.yaml", "profile-invalid")
+BAD_NAME = ("p/bad-name.yaml", "profile-invalid")
+DUP_2 = ("p/dup-2.yaml", "profile-folder-shared")
+ROUTE_2 = ("p/route-2.yaml", "cloudflare-route-duplicate")
+
+# Each case: the profiles, and for every mistake the file it is in and its rule id.
 CASES = {
     "tunnels and pools": (
         {**OVERLAPPING_POOLS, **TWO_TUNNEL_DISAGREEMENTS},
-        ["p/pool-b.yaml", "p/t1-b.yaml", "p/t2-b.yaml"],
+        [POOL_B, T1_B, T2_B],
     ),
     "a bad field and pools": (
         {**OVERLAPPING_POOLS, "p/bad-port.yaml": BAD_FIELDS["p/bad-port.yaml"]},
-        ["p/bad-port.yaml", "p/pool-b.yaml"],
+        [BAD_PORT, POOL_B],
     ),
     "bad fields and a tunnel": (
         {**BAD_FIELDS, **{k: v for k, v in TWO_TUNNEL_DISAGREEMENTS.items() if "t1" in k}},
-        ["p/bad-port.yaml", "p/bad-name.yaml", "p/t1-b.yaml"],
+        [BAD_PORT, BAD_NAME, T1_B],
     ),
     "one folder twice and one route twice": (
         {**SAME_FOLDER, **SAME_ROUTE},
-        ["p/dup-2.yaml", "p/route-2.yaml"],
+        [DUP_2, ROUTE_2],
     ),
     "everything": (
         {**OVERLAPPING_POOLS, **TWO_TUNNEL_DISAGREEMENTS, **BAD_FIELDS, **SAME_ROUTE},
-        [
-            "p/pool-b.yaml",
-            "p/t1-b.yaml",
-            "p/t2-b.yaml",
-            "p/bad-port.yaml",
-            "p/bad-name.yaml",
-            "p/route-2.yaml",
-        ],
+        [POOL_B, T1_B, T2_B, BAD_PORT, BAD_NAME, ROUTE_2],
     ),
 }
 
@@ -99,8 +102,20 @@ def test_a_run_reports_every_mistake(workdir: Path, run: Run, case: str) -> None
     result = run("render", "p")
     assert result.code == 2, result.err
     lines = [line for line in result.err.splitlines() if line.startswith("error: ")]
-    for fragment in expected:
+    for fragment, _ in expected:
         located = [line for line in lines if line.startswith(f"error: {fragment}:")]
         assert located, f"no located error for {fragment} in:\n{result.err}"
         assert all(":" in line.split(" ", 2)[1] for line in located)  # file:line:col
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_json_names_each_mistake_with_its_rule(workdir: Path, run: Run, case: str) -> None:
+    profiles, expected = CASES[case]
+    write(workdir, profiles)
+    result = run("render", "p", "-o", "json")
+    assert result.code == 2, result.err
+    errors = [f for f in json.loads(result.out)["findings"] if f["level"] == "error"]
+    assert {(e["file"], e["rule"]) for e in errors} == set(expected)
+    assert all(e["rule"] in PROFILE_RULES for e in errors)
     assert not (workdir / "out").exists()

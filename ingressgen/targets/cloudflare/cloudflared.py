@@ -82,6 +82,7 @@ def _refuse_disagreements(name: str, members: Sequence[LoadedProfile]) -> None:
                     f"({first.locate(path)}); both profiles use the tunnel objects {name}, so "
                     "they must agree on its tunnel, namespace, credentialsSecret, replicas and "
                     "image",
+                    rule="cloudflare-tunnel-disagreement",
                 )
             )
     if problems:

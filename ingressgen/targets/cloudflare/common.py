@@ -160,6 +160,7 @@ def refuse_duplicate_routes(groups: Iterable[Sequence[Route]], scope: str) -> No
                     f"{route.hostname} with path {route.source.profile.websocket.path!r} is "
                     f"already routed by {first.source.display} ({where}) on {scope}; one "
                     "hostname and path can reach only one service",
+                    rule="cloudflare-route-duplicate",
                 )
             )
     if problems:
@@ -193,6 +194,7 @@ def enforce_cloudflared_rules(routes: Sequence[Route], what: str) -> None:
                 (*origin, *violation.field[1:]),
                 f"cloudflared would refuse {what}: {violation.message} ({violation.code})"
                 + (f"; {hint}" if hint else ""),
+                rule="cloudflared-rule-refused",
             )
         )
     if bugs:

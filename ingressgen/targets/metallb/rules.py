@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ingressgen.errors import Problem
+from ingressgen.errors import Problem, tagged
 from ingressgen.golang.duration import duration_seconds
 from ingressgen.plan import FieldPath, LoadedProfile
 from ingressgen.profile_metallb import BGPPeer, LabelSelector, MetalLB
@@ -92,7 +92,7 @@ def selector_context(selector: LabelSelector) -> dict[str, Any]:
 def check_profile(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
     yield from _check_pool_fields(loaded, metallb)
     yield from _check_versions(loaded, metallb)
-    yield from _check_addresses(loaded, metallb)
+    yield from tagged("metallb-pool-overlap", _check_addresses(loaded, metallb))
     yield from _check_pinned_ips(loaded, metallb)
     yield from _check_aggregation(loaded, metallb)
     yield from _check_duplicates(loaded, (*METALLB, "communities"), metallb.communities)
@@ -180,6 +180,7 @@ def _check_pinned_ips(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Probl
                     (*METALLB, "loadBalancerIPs", index),
                     f"{ip} is outside the pool's addresses ({', '.join(metallb.addresses)}); "
                     "MetalLB would leave the Service pending",
+                    rule="metallb-pool-mismatch",
                 )
 
 

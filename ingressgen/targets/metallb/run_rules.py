@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ingressgen.errors import Problem
+from ingressgen.errors import Problem, tagged
 from ingressgen.plan import FieldPath, LoadedProfile
 from ingressgen.profile_metallb import AddressRange, BGPPeer, MetalLB
 from ingressgen.targets.metallb.rules import (
@@ -25,15 +25,14 @@ from ingressgen.targets.metallb.rules import (
 def check_run(profiles: Sequence[LoadedProfile]) -> list[Problem]:
     """Rules that relate the MetalLB profiles of one run to each other."""
     creators = [p for p in profiles if _metallb(p).pool_is_created]
-    problems = [
-        *_one_metallb_namespace(creators),
-        *_same_pool_same_definition(creators),
-        *_same_peer_same_definition(creators),
-        *_pools_do_not_overlap(creators),
-        *_services_fit_pools_of_the_run(profiles, creators),
-        *_shared_ips(profiles),
+    return [
+        *tagged("metallb-namespace-disagreement", _one_metallb_namespace(creators)),
+        *tagged("metallb-pool-disagreement", _same_pool_same_definition(creators)),
+        *tagged("metallb-peer-disagreement", _same_peer_same_definition(creators)),
+        *tagged("metallb-pool-overlap", _pools_do_not_overlap(creators)),
+        *tagged("metallb-pool-mismatch", _services_fit_pools_of_the_run(profiles, creators)),
+        *tagged("metallb-ip-sharing", _shared_ips(profiles)),
     ]
-    return problems
 
 
 def _metallb(loaded: LoadedProfile) -> MetalLB:
