@@ -376,13 +376,24 @@ def test_kubectl_kustomize_builds_every_output_folder(workdir: Path, run: Run) -
     )
     assert run("render", "profiles", "--out", "out").code == 0
     folders = sorted({p.parent for p in (workdir / "out").rglob("kustomization.yaml")})
-    assert len(folders) == 4
+    assert len(folders) == 5  # four generated folders and out/ itself
+    built_objects = 0
     for folder in folders:
         built = subprocess.run(
             ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=False
         )
         assert built.returncode == 0, built.stderr
-        assert list(yaml.safe_load_all(built.stdout))
+        objects = [d for d in yaml.safe_load_all(built.stdout) if d]
+        assert objects
+        if folder == workdir / "out":
+            whole = objects
+        else:
+            built_objects += len(objects)
+    # The root kustomization takes every object of every folder, once.
+    assert len(whole) == built_objects
+    assert len(
+        {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in whole}
+    ) == len(whole)
 
 
 def test_quiet_leaves_out_info_but_never_risks_or_errors(workdir: Path, run: Run) -> None:
@@ -394,3 +405,52 @@ def test_quiet_leaves_out_info_but_never_risks_or_errors(workdir: Path, run: Run
     write(workdir, {"profiles/bad.yaml": metallb_profile(**{"spec.service.port": 0})})
     failed = run("render", "profiles", "--out", "out", "-q")
     assert failed.code == 2 and "spec.service.port" in failed.err
+
+
+# --- the root kustomization ---------------------------------------------------------------------
+
+
+def _root_resources(out: Path) -> list[str]:
+    document = yaml.safe_load((out / "kustomization.yaml").read_text())
+    assert document["kind"] == "Kustomization"
+    return list(document["resources"])
+
+
+def test_the_root_kustomization_names_every_folder_even_after_a_partial_run(
+    workdir: Path, run: Run
+) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": metallb_profile(**{"metadata.name": "a"}),
+            "p/b.yaml": metallb_profile(**{"metadata.name": "b", "spec.metallb.addresses": None}),
+        },
+    )
+    assert run("render", "p").code == 0
+    expected = ["apps/a", "apps/b", "metallb-system/_metallb"]
+    assert _root_resources(workdir / "out") == expected
+    # Rendering one profile keeps the other's folder in the list.
+    assert run("render", "p/b.yaml").code == 0
+    assert _root_resources(workdir / "out") == expected
+    assert run("render", "p", "--check").code == 0
+
+
+def test_the_root_kustomization_goes_with_the_last_profile(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile(**{"metadata.name": "a"})})
+    assert run("render", "p").code == 0
+    (workdir / "p/a.yaml").unlink()
+    write(workdir, {"p/b.yaml": metallb_profile(**{"metadata.name": "b"})})
+    assert run("render", "p").code == 0
+    assert _root_resources(workdir / "out") == ["apps/b", "metallb-system/_metallb"]
+
+
+def test_a_root_kustomization_of_the_users_own_is_never_replaced(workdir: Path, run: Run) -> None:
+    (workdir / "out").mkdir()
+    mine = b"resources: [mine.yaml]\n"
+    (workdir / "out/kustomization.yaml").write_bytes(mine)
+    write(workdir, {"p/a.yaml": metallb_profile()})
+    result = run("render", "p", "--adopt")
+    assert result.code == 2
+    assert "out/kustomization.yaml" in result.err and "not ingressgen's" in result.err
+    assert (workdir / "out/kustomization.yaml").read_bytes() == mine
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == ["kustomization.yaml"]

@@ -33,6 +33,7 @@ CM_A = "messaging/a/configmap-a.yaml"
 SVC_B = "messaging/b/service-b-lb.yaml"
 POOL = "metallb-system/_metallb/ipaddresspool-public.yaml"
 POOL_B = "metallb-system/_metallb/ipaddresspool-private.yaml"
+ROOT = "kustomization.yaml"  # out/kustomization.yaml, naming every generated folder
 
 
 def gen(path: str, body: str, *sources: str) -> GeneratedFile:
@@ -116,7 +117,7 @@ def test_first_write_lays_out_files_kustomization_and_record(base: Path) -> None
     raw = (base / "out" / RECORD_NAME).read_text()
     assert raw.endswith("\n")
     assert json.loads(raw) == {
-        "files": {CM_A: [A], SVC_A: [A], "messaging/a/kustomization.yaml": [A]},
+        "files": {CM_A: [A], SVC_A: [A], "messaging/a/kustomization.yaml": [A], ROOT: [A]},
         "version": 1,
     }
     assert raw == json.dumps(json.loads(raw), indent=2, sort_keys=True) + "\n"
@@ -185,7 +186,7 @@ def test_render_a_never_deletes_what_b_generated(base: Path) -> None:
     assert render(base, [], A)
     assert {k: v for k, v in tree(base / "out").items() if k.startswith("messaging/b")} == b_files
     assert not (base / "out/messaging/a").exists()
-    assert set(record(base)) == {SVC_B, "messaging/b/kustomization.yaml"}
+    assert set(record(base)) == {SVC_B, "messaging/b/kustomization.yaml", ROOT}
 
 
 def test_shared_file_with_unchanged_body_keeps_both_sources(base: Path) -> None:
@@ -343,7 +344,7 @@ def test_check_reports_changed_missing_extra_and_hand_edits(base: Path) -> None:
 
 def test_check_on_an_empty_folder_reports_everything_missing(base: Path) -> None:
     drift = check_output(plan_output(base / "out", [gen(SVC_A, doc("a"), A)], scope(base, A)))
-    assert drift.missing == [RECORD_NAME, "messaging/a/kustomization.yaml", SVC_A]
+    assert drift.missing == [RECORD_NAME, ROOT, "messaging/a/kustomization.yaml", SVC_A]
     assert not (base / "out").exists()
 
 
@@ -361,6 +362,7 @@ def test_a_profile_deleted_from_a_rendered_folder_is_pruned(base: Path) -> None:
         CM_A,
         "messaging/b/kustomization.yaml",
         "messaging/a/kustomization.yaml",
+        ROOT,
     }
     assert not (base / "out" / SVC_A).exists()
     assert record(base)["messaging/a/kustomization.yaml"] == ["other/c.yaml"]
@@ -702,7 +704,7 @@ def test_out_on_its_own_mount_point_is_rendered_in_place(base: Path) -> None:
         assert render(base, [], A)
         assert out.stat().st_ino == inode
         assert os.path.ismount(out)
-        assert set(record(base)) == {SVC_B, "messaging/b/kustomization.yaml"}
+        assert set(record(base)) == {SVC_B, "messaging/b/kustomization.yaml", ROOT}
         assert leftovers(out) == []
     finally:
         subprocess.run(["umount", str(out)], check=False)

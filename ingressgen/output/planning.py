@@ -121,6 +121,7 @@ def plan(
         # else: every source is in the run and none produces it any more, so it is pruned.
 
     final.update(_kustomizations(final, record, texts, in_run))
+    final.update(_root_kustomization(final, texts))
     writes, removes, drift = _diff(on_disk, record, final, texts, lost)
     for path in sorted(writes):
         problems.extend(on_disk.refuse_write(path, recorded=path in record))
@@ -200,6 +201,8 @@ class _Disk:
             return []  # read and parsed already: a foreign file there is refused as corrupt
         if entry == "file" and recorded:
             return self._refuse_unmarked(rel, "rewrite")
+        if rel == KUSTOMIZATION:
+            return [self.problem(rel, _ROOT_KUSTOMIZATION_IN_THE_WAY)]
         return [self.problem(rel, _IN_THE_WAY)]
 
     def refuse_removal(self, rel: str) -> list[Problem]:
@@ -251,6 +254,14 @@ class _Disk:
         return []
 
 
+_KUSTOMIZATION_HEAD = (
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+)
+_ROOT_KUSTOMIZATION_IN_THE_WAY = (
+    "ingressgen generates this file (a kustomization naming every generated folder), and this "
+    "one is not ingressgen's: move it elsewhere, or point a kustomization of your own at this "
+    "folder instead"
+)
 _IN_THE_WAY = (
     "a file, folder or link that ingressgen did not generate is in the way: move it or change --out"
 )
@@ -275,10 +286,24 @@ def _kustomizations(
         unchanged = before.get(folder) == set(names)
         if old is not None and unchanged and not any(map(in_run, (*old, *result[path]))):
             continue  # none of its objects changed hands: leave it as it is
-        body = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
-        body += "".join(f"- {name}\n" for name in sorted(names))
+        body = _KUSTOMIZATION_HEAD + "".join(f"- {name}\n" for name in sorted(names))
         texts[path] = (file_header(result[path]) + body).encode()
     return result
+
+
+def _root_kustomization(final: Record, texts: dict[str, bytes]) -> Record:
+    """out/kustomization.yaml naming every folder, so `kubectl kustomize out` and
+    `kubectl apply -k out` take the whole output; it lists what the record holds after this run,
+    so a run of some profiles keeps the others' folders."""
+    folders = sorted(
+        {posixpath.dirname(p) for p in final if posixpath.basename(p) == KUSTOMIZATION}
+    )
+    if not folders:
+        return {}
+    sources = union(final[posixpath.join(folder, KUSTOMIZATION)] for folder in folders)
+    body = _KUSTOMIZATION_HEAD + "".join(f"- {folder}\n" for folder in folders)
+    texts[KUSTOMIZATION] = (file_header(sources) + body).encode()
+    return {KUSTOMIZATION: sources}
 
 
 def _diff(
