@@ -101,6 +101,12 @@ def cli() -> None:
     help="Output folder (never the working directory, home, or a folder holding the profiles).",
 )
 @click.option(
+    "--stdout",
+    is_flag=True,
+    help="Print every object as one multi-document YAML stream and write nothing "
+    "(--out - does the same).",
+)
+@click.option(
     "--adopt",
     is_flag=True,
     help="Allow a first render into a folder that already holds other files (never touched).",
@@ -141,6 +147,7 @@ def cli() -> None:
 def render(
     paths: tuple[Path, ...],
     out_dir: str,
+    stdout: bool,
     adopt: bool,
     exposure: str | None,
     kubernetes_version: str | None,
@@ -153,7 +160,7 @@ def render(
     fail_on: str | None,
     ignore: tuple[str, ...],
 ) -> None:
-    """Render profiles (files or folders) into manifests under --out."""
+    """Render profiles (files or folders) into manifests under --out, or on stdout."""
     from ingressgen import commands
 
     _check_version_option(kubernetes_version)
@@ -171,6 +178,7 @@ def render(
         quiet=quiet,
         ignore=ignore,
         fail_on=fail_on,
+        stdout=stdout,
     )
     _emit(report)
 

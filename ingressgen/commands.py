@@ -45,7 +45,9 @@ def render(
     quiet: bool = False,
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
+    stdout: bool = False,
 ) -> CommandReport:
+    """Render into `out`, or with `stdout` (or `out` "-") print the objects and write nothing."""
     from ingressgen.errors import InputError
     from ingressgen.findings import Level, shown
     from ingressgen.loading import LoadOptions
@@ -54,9 +56,13 @@ def render(
     from ingressgen.validation.findings import ValidationFailed
 
     _check_rule_ids(ignore)
-    out_dir = checked_out_folder(out, paths)
+    stdout = stdout or out == "-"
+    if stdout:
+        _refuse_with_stdout(check=check, adopt=adopt, output=output)
+    out_dir = None if stdout else checked_out_folder(out, paths)
     options = LoadOptions(
-        base_dir=Path(os.path.abspath(out_dir)).parent,
+        # Profile ids are relative to out/'s parent, which is the working directory by default.
+        base_dir=Path(os.path.abspath(out_dir)).parent if out_dir else Path.cwd(),
         out_dir=out_dir,
         exposure=exposure,
         kubernetes_version=kubernetes_version,
@@ -79,6 +85,19 @@ def render(
         ignored_by_profile=result.ignored_rules,
         quiet=quiet,
     )
+    threshold = Level.named(fail_on) if fail_on else None
+    failed_gate = threshold is not None and any(f.level >= threshold for f in findings)
+    if out_dir is None:
+        from ingressgen.stream import object_stream
+
+        report = _render_report(
+            "text",
+            EXIT_CHECK_FAILED if failed_gate else EXIT_OK,
+            findings=findings,
+            run=result.validation,
+        )
+        report.lines.append(object_stream(result.files).removesuffix("\n"))
+        return report
     try:
         outcome = _write_or_check(result, out_dir, check=check, adopt=adopt)
     except InputError as error:  # out/ holds something a render must not touch
@@ -86,8 +105,7 @@ def render(
             raise
         return _render_report(output, error.exit_code, errors=error.problems, findings=findings)
     exit_code = outcome.exit_code
-    threshold = Level.named(fail_on) if fail_on else None
-    if threshold is not None and any(f.level >= threshold for f in findings):
+    if failed_gate:
         exit_code = EXIT_CHECK_FAILED  # the output is written as usual; the gate is the code
     return _render_report(
         output,
@@ -98,6 +116,21 @@ def render(
         human=outcome.lines,
         notes=outcome.notes,
     )
+
+
+def _refuse_with_stdout(*, check: bool, adopt: bool, output: str) -> None:
+    """Options that speak of out/ or of stdout's format cannot go with --stdout."""
+    from ingressgen.errors import InputError
+
+    if check:
+        raise InputError("--check compares out/ with a render; --stdout writes no out/ to compare")
+    if adopt:
+        raise InputError("--adopt concerns the --out folder; --stdout writes no folder")
+    if output != "text":
+        raise InputError(
+            f"-o {output} prints a report on stdout, which --stdout fills with the objects: "
+            "leave -o at text (findings then go to stderr)"
+        )
 
 
 @dataclass

@@ -51,7 +51,7 @@ class RenderResult:
 
 def render_profiles(
     paths: Sequence[Path],
-    out_dir: Path,
+    out_dir: Path | None,
     options: LoadOptions,
     validation: ValidationSettings | None = None,
 ) -> RenderResult:
@@ -70,7 +70,7 @@ def render_profiles(
         collector.extend(own_problems)
         if not own_problems:
             by_exposure[profile.profile.spec.exposure].append(profile)
-    previous = recorded_sources(out_dir)
+    previous = recorded_sources(out_dir) if out_dir is not None else {}
     for exposure, members in sorted(by_exposure.items()):
         target_plan = collector.gather(TARGETS[exposure].plan, members, previous)
         if target_plan is not None:
@@ -213,7 +213,7 @@ def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
 
 
 def _validate_all(
-    objects: Sequence[RenderedObject], out_dir: Path, settings: ValidationSettings
+    objects: Sequence[RenderedObject], out_dir: Path | None, settings: ValidationSettings
 ) -> ValidationRun:
     """Schemas and API-server rules for every object, for each Kubernetes version its profiles
     name; findings point at the would-be file under out/ and at the profile it came from."""
@@ -222,12 +222,14 @@ def _validate_all(
     for obj in objects:
         for version in sorted({s.validation_version for s in obj.planned.sources}):
             by_version[version].append(obj)
-    shown = out_dir.as_posix().rstrip("/")
+    # Without an output folder (--stdout) a finding names the file as the stream's "# File:"
+    # comment does.
+    prefix = out_dir.as_posix().rstrip("/") + "/" if out_dir is not None else ""
     files: dict[str, FileResult] = {}
     for version, members in sorted(by_version.items()):
         verdicts = checker.check([obj.body for obj in members], version)
         for obj, verdict in zip(members, verdicts, strict=True):
-            path = f"{shown}/{obj.planned.path}"
+            path = prefix + obj.planned.path
             header_lines = file_header([s.id for s in obj.planned.sources]).count("\n")
             positions = StreamPositions(path, obj.text, line_offset=header_lines)
             source = obj.planned.sources[0]

@@ -454,3 +454,57 @@ def test_a_root_kustomization_of_the_users_own_is_never_replaced(workdir: Path, 
     assert "out/kustomization.yaml" in result.err and "not ingressgen's" in result.err
     assert (workdir / "out/kustomization.yaml").read_bytes() == mine
     assert sorted(p.name for p in (workdir / "out").iterdir()) == ["kustomization.yaml"]
+
+
+# --- render --stdout ------------------------------------------------------------------------------
+
+
+def _objects_under(out: Path) -> list[Any]:
+    files = sorted(p for p in out.rglob("*.yaml") if p.name != "kustomization.yaml")
+    return [yaml.safe_load(p.read_text()) for p in files]
+
+
+@pytest.mark.parametrize("flag", [["--stdout"], ["--out", "-"]])
+def test_stdout_prints_what_render_writes_and_writes_nothing(
+    workdir: Path, run: Run, flag: list[str]
+) -> None:
+    _copy_examples(workdir)
+    printed = run("render", "profiles", *flag)
+    assert printed.code == 0, printed.err
+    assert sorted(p.name for p in workdir.iterdir()) == ["profiles"]  # no out/, no "-"
+    stream = list(yaml.safe_load_all(printed.out))
+    assert run("render", "profiles").code == 0
+    assert stream == _objects_under(workdir / "out")
+    # Each object says where it comes from and where render would write it.
+    first = printed.out.split("---\n")[1]
+    assert first.startswith("# Source: profiles/") and "\n# File: messaging/" in first
+    assert run("render", "profiles", *flag).out == printed.out  # byte-stable
+
+
+def test_stdout_keeps_findings_on_stderr_and_honours_fail_on(workdir: Path, run: Run) -> None:
+    _copy_examples(workdir)
+    gated = run("render", "profiles", "--stdout", "--fail-on", "high")
+    assert gated.code == 1
+    assert "(cloudflare-restarts-drop-websockets)" in gated.err
+    assert "restarts-drop" not in gated.out and gated.out.startswith("---\n")
+
+
+def test_stdout_prints_nothing_for_a_bad_profile(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile(**{"spec.service.port": 0})})
+    result = run("render", "p", "--stdout")
+    assert result.code == 2 and result.out == ""
+    assert "p/a.yaml:" in result.err and "spec.service.port" in result.err
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [(["--check"], "--check"), (["--adopt"], "--adopt"), (["-o", "json"], "-o json")],
+)
+def test_stdout_refuses_options_about_out_or_stdouts_format(
+    workdir: Path, run: Run, extra: list[str], fragment: str
+) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile()})
+    result = run("render", "p", "--stdout", *extra)
+    assert result.code == 2 and result.out == ""
+    assert fragment in result.err
+    assert sorted(p.name for p in workdir.iterdir()) == ["p"]

@@ -30,7 +30,13 @@ from ingressgen.output.planning import (
     plan,
     read_record,
 )
-from ingressgen.output.record import KUSTOMIZATION, RECORD_NAME, Record, file_header
+from ingressgen.output.record import (
+    KUSTOMIZATION,
+    RECORD_NAME,
+    Record,
+    file_header,
+    source_comment,
+)
 
 __all__ = [
     "KUSTOMIZATION",
@@ -45,6 +51,7 @@ __all__ = [
     "file_header",
     "plan_output",
     "recorded_sources",
+    "source_comment",
 ]
 
 

@@ -32,13 +32,16 @@ class CorruptRecord(Exception):
 
 def file_header(sources: Sequence[str]) -> str:
     """The comment at the top of every generated file: where it comes from, and not to edit it."""
-    lines = list(_HEADER_LINES)
-    # A profile id is data: a line break or control character in a file name must not end the
-    # comment and start YAML, so such an id is shown with JSON's ASCII escapes.
-    for source in sorted(set(sources)):
-        safe = source.isprintable() and not source.startswith('"')
-        lines.append(f"# Source: {source if safe else json.dumps(source)}")
+    lines = [*_HEADER_LINES, *(source_comment(source) for source in sorted(set(sources)))]
     return "\n".join(lines) + "\n"
+
+
+def source_comment(source: str) -> str:
+    """`# Source: <profile id>`. A profile id is data: a line break or control character in a
+    file name must not end the comment and start YAML, so such an id is shown with JSON's ASCII
+    escapes."""
+    safe = source.isprintable() and not source.startswith('"')
+    return f"# Source: {source if safe else json.dumps(source)}"
 
 
 def carries_header(data: bytes) -> bool:
