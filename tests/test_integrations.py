@@ -1,0 +1,215 @@
+"""The integrations shipped with ingressgen, each run the way its host would run it: the
+pre-commit hooks through `pre-commit try-repo`, the Argo CD plugin's discover and generate, the
+GitHub composite action's steps and the GitLab job's script, against a repository laid out like
+a user's (profiles/ and the committed out/)."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+BIN = Path(sys.executable).parent  # the test environment's ingressgen is on this PATH
+
+
+def _user_repo(root: Path) -> Path:
+    """A repository with the example profiles and their rendered, committed out/."""
+    shutil.copytree(REPO / "profiles", root / "profiles")
+    _sh(["ingressgen", "render", "profiles", "-q"], root)
+    return root
+
+
+def _sh(command: list[str] | str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        shell=isinstance(command, str),
+        executable="/bin/bash" if isinstance(command, str) else None,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _drift(repo: Path) -> None:
+    """A profile changed without rendering again: what the integrations exist to catch."""
+    profile = repo / "profiles/messaging-service.yaml"
+    profile.write_text(profile.read_text().replace("port: 8080", "port: 8081"))
+
+
+def _stream_objects(text: str) -> list[Any]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def _out_objects(out: Path) -> list[Any]:
+    files = sorted(p for p in out.rglob("*.yaml") if p.name != "kustomization.yaml")
+    return [yaml.safe_load(p.read_text()) for p in files]
+
+
+# --- pre-commit -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a git repository holding this checkout's files as they are now, pre-commit's home).
+
+    try-repo reads a repository at a commit, so uncommitted work is committed in a copy. One
+    home for the module: pre-commit installs ingressgen into its hook environment once."""
+    if shutil.which("git") is None or not (BIN / "pre-commit").exists():
+        pytest.skip("git or pre-commit is not installed")
+    source = tmp_path_factory.mktemp("hooks") / "ingressgen"
+    ignored = shutil.ignore_patterns(".git", ".venv", ".*_cache", "__pycache__", "*.egg-info")
+    shutil.copytree(REPO, source, ignore=ignored)
+    _commit_all(source)
+    return source, tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(repo: Path, hook: str, hooks: tuple[Path, Path]) -> subprocess.CompletedProcess[str]:
+    source, home = hooks
+    return _sh(
+        ["pre-commit", "try-repo", str(source), hook, "--all-files"],
+        repo,
+        PRE_COMMIT_HOME=str(home),
+    )
+
+
+def _git_repo(root: Path) -> Path:
+    repo = _user_repo(root)
+    _commit_all(repo)
+    return repo
+
+
+def _commit_all(repo: Path) -> None:
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
+    ):
+        assert _sh(command, repo).returncode == 0
+
+
+def test_pre_commit_check_hook_passes_in_step_and_fails_on_drift(
+    tmp_path: Path, hooks: tuple[Path, Path]
+) -> None:
+    repo = _git_repo(tmp_path)
+    clean = _try_repo(repo, "ingressgen-check", hooks)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    _drift(repo)
+    drifted = _try_repo(repo, "ingressgen-check", hooks)
+    assert drifted.returncode == 1, drifted.stdout
+    assert "changed: out/messaging/messaging-service/" in drifted.stdout
+
+
+def test_pre_commit_validate_hook_reads_out_and_refuses_a_bad_manifest(
+    tmp_path: Path, hooks: tuple[Path, Path]
+) -> None:
+    repo = _git_repo(tmp_path)
+    assert _try_repo(repo, "ingressgen-validate", hooks).returncode == 0
+    service = next((repo / "out").rglob("service-*.yaml"))
+    service.write_text(service.read_text().replace("port: 8080", "port: eighty"))
+    refused = _try_repo(repo, "ingressgen-validate", hooks)
+    assert refused.returncode == 1, refused.stdout
+    assert service.name in refused.stdout
+
+
+# --- Argo CD --------------------------------------------------------------------------------------
+
+
+def test_argocd_plugin_discovers_the_profiles_and_generates_what_render_writes(
+    tmp_path: Path,
+) -> None:
+    plugin = yaml.safe_load((REPO / "integrations/argocd/plugin.yaml").read_text())
+    assert plugin["kind"] == "ConfigManagementPlugin"
+    repo = _user_repo(tmp_path)
+    files = [p.relative_to(repo).as_posix() for p in repo.rglob("*")]
+    pattern = plugin["spec"]["discover"]["find"]["glob"]
+    assert [f for f in files if fnmatch.fnmatch(f, pattern)]
+    assert not fnmatch.fnmatch("out/messaging/messaging-service/kustomization.yaml", pattern)
+    before = sorted(p for p in repo.rglob("*"))
+    generated = _sh(plugin["spec"]["generate"]["command"], repo)
+    assert generated.returncode == 0, generated.stderr
+    assert _stream_objects(generated.stdout) == _out_objects(repo / "out")
+    assert sorted(p for p in repo.rglob("*")) == before  # generate writes nothing
+
+
+# --- GitHub Actions ---------------------------------------------------------------------------
+
+
+def _run_action(repo: Path, **inputs: str) -> list[subprocess.CompletedProcess[str]]:
+    """Run action.yml's steps as the runner would: inputs substituted, in the repository, with
+    $GITHUB_ACTION_PATH set. The install step is run as a dry run (pip resolves the action's
+    folder as a package), because the package is already installed here."""
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
+    values.update(inputs)
+
+    def substitute(text: str) -> str:
+        return re.sub(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}", lambda m: values[m[1]], text)
+
+    results = []
+    for step in action["runs"]["steps"]:
+        assert step["shell"] == "bash"
+        script = substitute(step["run"])
+        env = {key: substitute(str(value)) for key, value in step.get("env", {}).items()}
+        if "pip install" in script:
+            dry_run = "pip install --dry-run --no-deps --no-build-isolation"
+            script = script.replace("pip install", dry_run)
+        results.append(_sh(script, repo, GITHUB_ACTION_PATH=str(REPO), **env))
+        if results[-1].returncode != 0:
+            break
+    return results
+
+
+def test_github_action_passes_in_step_and_annotates_drift(tmp_path: Path) -> None:
+    repo = _user_repo(tmp_path)
+    install, check = _run_action(repo)
+    assert install.returncode == 0, install.stderr
+    assert check.returncode == 0, check.stderr
+    _drift(repo)
+    *_, drifted = _run_action(repo)
+    assert drifted.returncode == 1
+    assert "::error file=out/messaging/messaging-service/" in drifted.stdout
+
+
+def test_github_action_fail_on_gates_on_the_findings_level(tmp_path: Path) -> None:
+    repo = _user_repo(tmp_path)
+    # The Cloudflare example has a high finding (its edge drops WebSockets on restarts).
+    assert _run_action(repo, **{"fail-on": "critical"})[-1].returncode == 0
+    gated = _run_action(repo, **{"fail-on": "high"})[-1]
+    assert gated.returncode == 1
+    assert "(cloudflare-restarts-drop-websockets)" in gated.stdout
+
+
+# --- GitLab CI ----------------------------------------------------------------------------------
+
+
+def _run_gitlab_job(repo: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    template = yaml.safe_load((REPO / "integrations/gitlab/ingressgen.gitlab-ci.yml").read_text())
+    job = template["ingressgen-check"]
+    env = {**{k: str(v) for k, v in job["variables"].items()}, **variables}
+    # Like GitLab: the script's lines run in order in one shell and the first failure stops it;
+    # the install line is left out because the package is installed here.
+    script = "set -e\n" + "\n".join(line for line in job["script"] if "pip install" not in line)
+    assert any("pip install" in line for line in job["script"])
+    return _sh(script, repo, **env)
+
+
+def test_gitlab_job_passes_in_step_and_fails_on_drift(tmp_path: Path) -> None:
+    repo = _user_repo(tmp_path)
+    clean = _run_gitlab_job(repo)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    _drift(repo)
+    drifted = _run_gitlab_job(repo)
+    assert drifted.returncode == 1
+    assert "changed: out/messaging/messaging-service/" in drifted.stdout
