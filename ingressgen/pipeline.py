@@ -27,7 +27,7 @@ from ingressgen.validation.findings import (
     ValidationFailed,
     ValidationRun,
 )
-from ingressgen.validation.positions import StreamPositions
+from ingressgen.validation.reading.positions import StreamPositions
 from ingressgen.yaml_io import StrictLoader
 
 

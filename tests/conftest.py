@@ -145,7 +145,7 @@ def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
     import jsonschema_rs
 
     from ingressgen.kube_versions import strict_schema_folder
-    from ingressgen.validation.crd_schema import (
+    from ingressgen.validation.schemas.crd_schema import (
         KUBERNETES_DEFINITIONS_URI,
         iter_crd_versions,
         strict_schema_from_crd_version,

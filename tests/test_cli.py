@@ -345,7 +345,7 @@ def test_python_dash_m_works_like_the_script(tmp_path: Path) -> None:
 def test_embedded_validation_never_touches_the_network(
     workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingressgen.validation import bundles, embedded
+    from ingressgen.validation.schemas import bundles, embedded
 
     # Nothing cached: every schema is read and bundled again while the network is blocked.
     monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))

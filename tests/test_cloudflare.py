@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from ingressgen.targets.cloudflared_rules import check_ingress
-from ingressgen.validation.embedded import validate_object
+from ingressgen.validation.schemas.embedded import validate_object
 from tests.conftest import (
     Result,
     cloudflare_profile,

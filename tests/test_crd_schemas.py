@@ -24,8 +24,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from ingressgen.validation.crd_registry import load_own_crd_schemas, own_crd_schema_path
-from ingressgen.validation.crd_schema import (
+from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas, own_crd_schema_path
+from ingressgen.validation.schemas.crd_schema import (
     KUBERNETES_DEFINITIONS_URI,
     OBJECT_META_REF,
     iter_crd_versions,

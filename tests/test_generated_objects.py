@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ingressgen.kube_versions import supported_kubernetes_versions
-from ingressgen.validation.embedded import validate_object
+from ingressgen.validation.schemas.embedded import validate_object
 from tests.conftest import (
     REPO,
     Result,

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ingressgen.validation import bundles, kubeconform
 from ingressgen.validation.engine import Checker, ValidationSettings
 from ingressgen.validation.findings import KUBECONFORM_RULE
-from ingressgen.validation.kubeconform import (
+from ingressgen.validation.schemas import bundles, kubeconform
+from ingressgen.validation.schemas.kubeconform import (
     KubeconformSchemas,
     prepared_builtin_schemas,
     prepared_own_crd_schemas,
@@ -415,7 +415,7 @@ def test_upstream_metallb_crds_through_kubeconform(fake_kubeconform: Path, workd
 def test_objects_are_sent_as_parsed(fake_kubeconform: Path, tmp_path: Path) -> None:
     """Both backends see the same objects: the ones ingressgen read (dates stay strings)."""
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  when: 2024-01-01\n"
-    from ingressgen.validation.loader import read_yaml
+    from ingressgen.validation.reading.loader import read_yaml
 
     [document] = read_yaml(text)
     [verdict] = Checker(ValidationSettings("kubeconform")).check([document.value], "1.34")

@@ -11,9 +11,9 @@ import jsonschema_rs
 import pytest
 
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation import bundles, embedded
-from ingressgen.validation.crd_registry import load_own_crd_schemas
-from ingressgen.validation.crd_schema import KUBERNETES_DEFINITIONS_URI
+from ingressgen.validation.schemas import bundles, embedded
+from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
+from ingressgen.validation.schemas.crd_schema import KUBERNETES_DEFINITIONS_URI
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import jsonschema_rs
 
-from ingressgen.validation.bundles import bundled_schema, definitions, self_contained
+from ingressgen.validation.schemas.bundles import bundled_schema, definitions, self_contained
 
 GroupVersionKind = tuple[str, str, str]
 

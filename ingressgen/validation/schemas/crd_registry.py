@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def _crd_root() -> Traversable:
     # The package's own folder when it is on disk (always, unless imported from a zip file):
     # importlib.resources costs several milliseconds of imports at every start.
-    here = Path(__file__).resolve().parent.parent / "schemas" / "crds"
+    here = Path(__file__).resolve().parents[2] / "schemas" / "crds"
     if here.is_dir():
         return here
     from importlib.resources import files
