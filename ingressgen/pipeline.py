@@ -19,7 +19,7 @@ from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
 from ingressgen.rendering import render_template
 from ingressgen.targets import cloudflared_config
 from ingressgen.targets.registry import target_for
-from ingressgen.validation.engine import Checker, ValidationSettings
+from ingressgen.validation.engine import Checker
 from ingressgen.validation.findings import (
     FileResult,
     Identity,
@@ -28,6 +28,7 @@ from ingressgen.validation.findings import (
     ValidationRun,
 )
 from ingressgen.validation.reading.positions import StreamPositions
+from ingressgen.validation.settings import ValidationSettings
 from ingressgen.yaml_io import StrictLoader
 
 

@@ -137,6 +137,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def schema_findings(obj: dict[str, Any], kubernetes_version: str) -> list[Any]:
+    """What the embedded schema backend finds wrong with one object ([] when it is valid)."""
+    from ingressgen.validation.schemas.backends import EmbeddedSchemas
+
+    [findings] = EmbeddedSchemas().check([obj], kubernetes_version)
+    return findings
+
+
 def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
     """Validators for the upstream CRDs in ../shared/reference/crds/<folder>, made strict,
     keyed by (apiVersion, kind); the calling test is skipped when ../shared is absent."""

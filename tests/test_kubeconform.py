@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ingressgen.validation.engine import Checker, ValidationSettings
+from ingressgen.validation.engine import Checker
 from ingressgen.validation.findings import KUBECONFORM_RULE
 from ingressgen.validation.schemas import bundles, kubeconform
 from ingressgen.validation.schemas.kubeconform import (
@@ -30,6 +30,7 @@ from ingressgen.validation.schemas.kubeconform import (
     prepared_builtin_schemas,
     prepared_own_crd_schemas,
 )
+from ingressgen.validation.settings import ValidationSettings
 from tests.conftest import REPO, SHARED, Result, reference_binary, widget_crd, write
 
 Run = Callable[..., Result]

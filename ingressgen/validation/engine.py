@@ -15,7 +15,7 @@ from ingressgen.validation.rules import check_object
 from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend
 from ingressgen.validation.settings import VALIDATORS, ValidationSettings, find_kubeconform
 
-__all__ = ["Checker", "ValidationSettings", "Verdict", "choose_backend"]
+__all__ = ["Checker", "Verdict", "choose_backend"]
 
 
 class Verdict(NamedTuple):

@@ -22,7 +22,6 @@ WARNING = "warning"
 # Rule ids of findings that do not come from an API-server rule.
 SCHEMA_RULE = "schema"
 KUBECONFORM_RULE = "kubeconform"
-YAML_RULE = "yaml"
 OBJECT_RULE = "object"
 
 

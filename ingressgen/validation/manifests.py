@@ -18,8 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
-from ingressgen.validation.findings import ValidationRun as ValidationRun
+from ingressgen.validation.findings import (
+    FileResult,
+    Finding,
+    Identity,
+    ObjectResult,
+    ValidationRun,
+)
 from ingressgen.validation.reading.documents import Document
 from ingressgen.validation.reading.files import (
     STDIN_NAME,

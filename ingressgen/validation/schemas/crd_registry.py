@@ -35,11 +35,3 @@ def load_own_crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
             kind: str = schema["properties"]["kind"]["enum"][0]
             schemas[(group_dir.name, api_version.rpartition("/")[2], kind)] = schema
     return schemas
-
-
-def own_crd_schema_path(group: str, version: str, kind: str) -> Path | None:
-    """File of the bundled schema, or None if there is none (or it is not on disk)."""
-    resource = _crd_root().joinpath(group, f"{kind.lower()}_{version}.json")
-    if isinstance(resource, Path) and resource.is_file():
-        return resource
-    return None
