@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ingressgen.errors import format_field_path
 from ingressgen.validation.schemas.bundles import bundled_schema, definitions, self_contained
 
 GroupVersionKind = tuple[str, str, str]
@@ -49,16 +50,9 @@ def validator_for_kind(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
     return _validator(kubernetes_version, gvk)
 
 
-def _format_path(parts: list[str | int]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def schema_errors(validator: Any, obj: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """(field path, message) for each schema error, sorted; [] for a valid object."""
     if validator.is_valid(obj):  # the common case, and much cheaper than collecting errors
         return []
     found = {(tuple(error.instance_path), error.message) for error in validator.iter_errors(obj)}
-    return sorted(found, key=lambda e: (_format_path(list(e[0])), e[1]))
+    return sorted(found, key=lambda e: (format_field_path(e[0]), e[1]))
