@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from ingressgen import rendering
+from ingressgen.report_formats import REPORT_FORMATS
 from tests.conftest import (
     REPO,
     Result,
@@ -394,3 +395,15 @@ def test_quiet_leaves_out_info_but_never_risks_or_errors(workdir: Path, run: Run
     write(workdir, {"profiles/bad.yaml": metallb_profile(**{"spec.service.port": 0})})
     failed = run("render", "profiles", "--out", "out", "-q")
     assert failed.code == 2 and "spec.service.port" in failed.err
+
+
+@pytest.mark.parametrize("output", list(REPORT_FORMATS))
+def test_every_report_format_serves_both_commands(workdir: Path, run: Run, output: str) -> None:
+    """-o offers the table's names, and each of them writes render's and validate's reports."""
+    _copy_examples(workdir)
+    rendered = run("render", "profiles", "--out", "out", "-o", output)
+    assert rendered.code == 0, rendered.err
+    validated = run("validate", "out", "-o", output)
+    assert validated.code == 0 and validated.out, validated.err
+    if output == "json":
+        assert json.loads(rendered.out)["summary"] and json.loads(validated.out)["summary"]

@@ -5,7 +5,8 @@ Entry points:
   returns a `findings.ValidationRun`;
 - check parsed objects (`render` checks what it generates this way):
   `engine.Checker(settings).check(objects, version)`, one `engine.Verdict` per object;
-- write reports: `reports` turns a `ValidationRun` into text, JSON or GitHub annotations;
+- write reports: `reports` turns a `ValidationRun` into text, JSON or GitHub annotations (the
+  `-o` formats and their writers are one table, `ingressgen/report_formats.py`);
 - the rule registry: `rules.all_rules()`, `rules.check_object(obj, version)`; a rule is added
   with `@rules.base.rule` in the module of its kind.
 

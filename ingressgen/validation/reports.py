@@ -20,8 +20,6 @@ from ingressgen.validation.findings import (
     finding_text,
 )
 
-OUTPUTS = ("text", "json", "github")
-
 
 def text_lines(run: ValidationRun) -> list[str]:
     """One line per file problem and per finding, in file order."""
