@@ -240,11 +240,10 @@ def test_bad_options_are_usage_errors(workdir: Path, run: Run) -> None:
     assert run("frobnicate").code == 2
 
 
+@pytest.mark.usefixtures("no_kubeconform")
 def test_kubeconform_validator_without_kubeconform_is_refused_clearly(
-    workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, run: Run
 ) -> None:
-    monkeypatch.delenv("KUBECONFORM", raising=False)
-    monkeypatch.setenv("PATH", str(workdir / "empty-bin"))
     write(workdir, {"p/a.yaml": metallb_profile()})
     result = run("render", "p", "--validator", "kubeconform")
     assert result.code == 2 and "kubeconform is not on PATH" in result.err
@@ -343,15 +342,11 @@ def test_python_dash_m_works_like_the_script(tmp_path: Path) -> None:
     assert completed.returncode == 0 and '"ServiceProfile"' in completed.stdout
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_embedded_validation_never_touches_the_network(
     workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingressgen.validation.schemas import bundles, embedded
-
     # Nothing cached: every schema is read and bundled again while the network is blocked.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
 
     def no_network(*args: Any, **kwargs: Any) -> Any:
         raise OSError("network blocked by the test")

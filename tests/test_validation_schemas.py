@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,12 @@ import jsonschema_rs
 import pytest
 
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation.schemas import bundles, embedded
+from ingressgen.validation.schemas import bundles
 from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
 from ingressgen.validation.schemas.crd_schema import KUBERNETES_DEFINITIONS_URI
 from tests.conftest import schema_findings
 
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
-    yield tmp_path / "cache"
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _full_document_validator(version: str, schema: dict[str, Any]) -> Any:
