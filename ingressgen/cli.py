@@ -13,6 +13,7 @@ import click
 from ingressgen import interrupts
 from ingressgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, IngressgenError, InputError
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
+from ingressgen.report_formats import REPORT_FORMATS
 
 if TYPE_CHECKING:
     # Only for annotations: importing commands at start-up would load the whole pipeline.
@@ -58,10 +59,12 @@ def _validation_options(function: F) -> F:
         click.option(
             "-o",
             "--output",
-            type=click.Choice(["text", "json", "github"]),
+            type=click.Choice(list(REPORT_FORMATS)),
             default="text",
             show_default=True,
-            help="Report format: text, JSON, or GitHub Actions annotations.",
+            help="Report format: "
+            + ", ".join(f"{name} ({f.description})" for name, f in REPORT_FORMATS.items())
+            + ".",
         ),
         click.option(
             "--crd",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import EXIT_CHECK_FAILED, EXIT_OK
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION
+from ingressgen.report_formats import REPORT_FORMATS
 
 if TYPE_CHECKING:
     from ingressgen.errors import Problem
@@ -72,11 +73,11 @@ def render(
             paths, out_dir, options, _settings(validator, crd_files, skip_kinds)
         )
     except ValidationFailed as failed:
-        if output == "text":
+        if REPORT_FORMATS[output].for_people:
             raise  # printed like every other error: on stderr, nothing written
         return _render_report(output, EXIT_CHECK_FAILED, run=failed.run)
     except InputError as error:
-        if output == "text":
+        if REPORT_FORMATS[output].for_people:
             raise
         return _render_report(output, error.exit_code, errors=error.problems)
     findings = shown(
@@ -101,7 +102,7 @@ def render(
     try:
         outcome = _write_or_check(result, out_dir, check=check, adopt=adopt)
     except InputError as error:  # out/ holds something a render must not touch
-        if output == "text":
+        if REPORT_FORMATS[output].for_people:
             raise
         return _render_report(output, error.exit_code, errors=error.problems, findings=findings)
     exit_code = outcome.exit_code
@@ -187,20 +188,16 @@ def _render_report(
     notes: Sequence[str] = (),
 ) -> CommandReport:
     """The run in the chosen format: machine formats own stdout; people's lines go to stderr."""
-    from ingressgen import render_report
-
     report = CommandReport(exit_code=exit_code)
-    if output == "text":
+    write = REPORT_FORMATS[output].render
+    if write is None:
         report.notes.extend(str(finding) for finding in findings)
         if run is not None:
             report.notes.extend(_warning_lines(run))
         report.notes.extend(f"note: {note}" for note in notes)
         report.lines.extend(human)
         return report
-    if output == "json":
-        report.lines.append(render_report.json_document(findings, errors, run, drift))
-    else:
-        report.lines.extend(render_report.github_lines(findings, errors, run, drift))
+    report.lines.extend(write(findings, errors, run, drift))
     report.notes.extend(f"note: {note}" for note in notes)
     report.notes.extend(human)
     return report
@@ -245,18 +242,8 @@ def _settings(
 
 def _report(run: ValidationRun, output: str) -> CommandReport:
     """The run in the chosen format on stdout; exit 1 when anything failed."""
-    from ingressgen.validation import reports
-
-    report = CommandReport(exit_code=EXIT_CHECK_FAILED if run.failed else EXIT_OK)
-    if output == "json":
-        report.lines.append(reports.json_report(run))
-    elif output == "github":
-        report.lines.extend(reports.github_lines(run))
-        report.lines.append(reports.summary_line(run))
-    else:
-        report.lines.extend(reports.text_lines(run))
-        report.lines.append(reports.summary_line(run))
-    return report
+    exit_code = EXIT_CHECK_FAILED if run.failed else EXIT_OK
+    return CommandReport(exit_code=exit_code, lines=REPORT_FORMATS[output].validate(run))
 
 
 def _warning_lines(run: ValidationRun) -> list[str]:

@@ -5,6 +5,7 @@ Core code raises these; only the CLI turns them into messages and exit codes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import ParamSpec, TypeVar
@@ -39,14 +40,23 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def format_field_path(path: Sequence[str | int]) -> str:
-    """Render ('spec', 'ports', 0, 'port') as spec.ports[0].port."""
+    """The one way messages and reports write a field path: ('spec', 'ports', 0, 'port') is
+    spec.ports[0].port. A key that is not a plain name is quoted, so that every path reads one
+    way only: metadata.labels["app.kubernetes.io/name"], data["..a"]."""
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
-        else:
+        elif _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
+        else:
+            import json  # only for the rare key that needs quoting: not at every start
+
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
     return text
 
 

@@ -35,9 +35,6 @@ class Level(IntEnum):
         return cls[name.upper()]
 
 
-LEVEL_NAMES = tuple(str(level) for level in sorted(Level, reverse=True))
-
-
 @dataclass(frozen=True)
 class Rule:
     level: Level

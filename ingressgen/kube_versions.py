@@ -38,8 +38,3 @@ def supported_kubernetes_versions() -> tuple[str, ...]:
             if version >= MINIMUM_KUBERNETES_VERSION:
                 found.append(version)
     return tuple(f"{major}.{minor}" for major, minor in sorted(found))
-
-
-def version_tuple(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")
-    return int(major), int(minor)

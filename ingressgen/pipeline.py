@@ -26,7 +26,7 @@ from ingressgen.output import GeneratedFile, RunScope, file_header, recorded_sou
 from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
 from ingressgen.rendering import render_template
 from ingressgen.targets import TARGETS
-from ingressgen.validation.engine import Checker, ValidationSettings
+from ingressgen.validation.engine import Checker
 from ingressgen.validation.findings import (
     FileResult,
     Identity,
@@ -34,7 +34,8 @@ from ingressgen.validation.findings import (
     ValidationFailed,
     ValidationRun,
 )
-from ingressgen.validation.positions import StreamPositions
+from ingressgen.validation.reading.positions import StreamPositions
+from ingressgen.validation.settings import ValidationSettings
 from ingressgen.yaml_io import StrictLoader
 
 

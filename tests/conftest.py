@@ -109,6 +109,28 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
 
 
 @pytest.fixture
+def no_kubeconform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kubeconform to be found ($KUBECONFORM unset, PATH an empty folder), wherever one is
+    installed: `auto` means the embedded backend."""
+    monkeypatch.delenv("KUBECONFORM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty cache folder of the test's own: schemas are bundled (and kubeconform's schema
+    folders prepared) afresh, and what the process had compiled is forgotten, then and after."""
+    from ingressgen.validation.schemas import bundles, embedded
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bundles._cache_folder.cache_clear()
+    embedded._validator.cache_clear()
+    yield tmp_path / "cache"
+    bundles._cache_folder.cache_clear()
+    embedded._validator.cache_clear()
+
+
+@pytest.fixture
 def workdir(tmp_path: Path) -> Iterator[Path]:
     """A temporary project folder that is also the working directory."""
     previous = Path.cwd()
@@ -137,6 +159,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def schema_findings(obj: dict[str, Any], kubernetes_version: str) -> list[Any]:
+    """What the embedded schema backend finds wrong with one object ([] when it is valid)."""
+    from ingressgen.validation.schemas.backends import EmbeddedSchemas
+
+    [findings] = EmbeddedSchemas().check([obj], kubernetes_version)
+    return findings
+
+
 def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
     """Validators for the upstream CRDs in ../shared/reference/crds/<folder>, made strict,
     keyed by (apiVersion, kind); the calling test is skipped when ../shared is absent."""
@@ -145,7 +175,7 @@ def upstream_crd_validators(folder: str) -> dict[tuple[str, str], Any]:
     import jsonschema_rs
 
     from ingressgen.kube_versions import strict_schema_folder
-    from ingressgen.validation.crd_schema import (
+    from ingressgen.validation.schemas.crd_schema import (
         KUBERNETES_DEFINITIONS_URI,
         iter_crd_versions,
         strict_schema_from_crd_version,

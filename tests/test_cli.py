@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from ingressgen import rendering
+from ingressgen.report_formats import REPORT_FORMATS
 from tests.conftest import (
     REPO,
     Result,
@@ -239,11 +240,10 @@ def test_bad_options_are_usage_errors(workdir: Path, run: Run) -> None:
     assert run("frobnicate").code == 2
 
 
+@pytest.mark.usefixtures("no_kubeconform")
 def test_kubeconform_validator_without_kubeconform_is_refused_clearly(
-    workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, run: Run
 ) -> None:
-    monkeypatch.delenv("KUBECONFORM", raising=False)
-    monkeypatch.setenv("PATH", str(workdir / "empty-bin"))
     write(workdir, {"p/a.yaml": metallb_profile()})
     result = run("render", "p", "--validator", "kubeconform")
     assert result.code == 2 and "kubeconform is not on PATH" in result.err
@@ -342,15 +342,11 @@ def test_python_dash_m_works_like_the_script(tmp_path: Path) -> None:
     assert completed.returncode == 0 and '"ServiceProfile"' in completed.stdout
 
 
+@pytest.mark.usefixtures("private_cache")
 def test_embedded_validation_never_touches_the_network(
     workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingressgen.validation import bundles, embedded
-
     # Nothing cached: every schema is read and bundled again while the network is blocked.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
 
     def no_network(*args: Any, **kwargs: Any) -> Any:
         raise OSError("network blocked by the test")
@@ -405,6 +401,18 @@ def test_quiet_leaves_out_info_but_never_risks_or_errors(workdir: Path, run: Run
     write(workdir, {"profiles/bad.yaml": metallb_profile(**{"spec.service.port": 0})})
     failed = run("render", "profiles", "--out", "out", "-q")
     assert failed.code == 2 and "spec.service.port" in failed.err
+
+
+@pytest.mark.parametrize("output", list(REPORT_FORMATS))
+def test_every_report_format_serves_both_commands(workdir: Path, run: Run, output: str) -> None:
+    """-o offers the table's names, and each of them writes render's and validate's reports."""
+    _copy_examples(workdir)
+    rendered = run("render", "profiles", "--out", "out", "-o", output)
+    assert rendered.code == 0, rendered.err
+    validated = run("validate", "out", "-o", output)
+    assert validated.code == 0 and validated.out, validated.err
+    if output == "json":
+        assert json.loads(rendered.out)["summary"] and json.loads(validated.out)["summary"]
 
 
 # --- the root kustomization ---------------------------------------------------------------------

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from ingressgen.targets.cloudflare.cloudflared_rules import check_ingress
-from ingressgen.validation.embedded import validate_object
 from tests.conftest import (
     Result,
     cloudflare_profile,
+    schema_findings,
     snapshot,
     upstream_crd_validators,
     write,
@@ -550,7 +550,7 @@ def test_tunnel_bindings_pass_the_own_schema_and_the_upstream_crd(workdir: Path,
     bindings = [load(p) for p in sorted((workdir / "out").rglob("tunnelbinding-*.yaml"))]
     assert len(bindings) == len(variants)
     for binding in bindings:
-        assert validate_object(binding, "1.34") == []
+        assert schema_findings(binding, "1.34") == []
         errors = [e.message for e in upstream.iter_errors(binding)]
         assert errors == [], (binding["metadata"]["name"], errors)
 
@@ -603,7 +603,7 @@ def test_every_mode_renders_valid_objects_and_never_a_secret(
     assert documents
     for document in documents:
         assert document["kind"] != "Secret"
-        assert validate_object(document, "1.34") == [], document["kind"]
+        assert schema_findings(document, "1.34") == [], document["kind"]
         if document["kind"] == "ConfigMap":
             config = yaml.safe_load(document["data"]["config.yaml"])
             assert check_ingress(config["ingress"]) == []

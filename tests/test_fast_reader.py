@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from ingressgen.validation import fast_reader
-from ingressgen.validation.documents import Document
-from ingressgen.validation.fast_reader import read_documents, yaml11_reads_as_something_else
-from ingressgen.validation.loader import read_yaml
+from ingressgen.validation.reading import fast_reader
+from ingressgen.validation.reading.documents import Document
+from ingressgen.validation.reading.fast_reader import read_documents, yaml11_reads_as_something_else
+from ingressgen.validation.reading.loader import read_yaml
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

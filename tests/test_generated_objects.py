@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from ingressgen.kube_versions import supported_kubernetes_versions
-from ingressgen.validation.embedded import validate_object
 from tests.conftest import (
     REPO,
     Result,
     cloudflare_profile,
     metallb_profile,
+    schema_findings,
     upstream_crd_validators,
     write,
 )
@@ -63,7 +63,7 @@ def generated(workdir: Path, run: Callable[..., Result]) -> list[dict[str, Any]]
 def test_every_object_is_valid_for_every_supported_version(generated: list[dict[str, Any]]) -> None:
     for version in supported_kubernetes_versions():
         for obj in generated:
-            assert validate_object(obj, version) == [], (version, obj["kind"])
+            assert schema_findings(obj, version) == [], (version, obj["kind"])
 
 
 def test_metallb_objects_pass_the_upstream_crds(generated: list[dict[str, Any]]) -> None:

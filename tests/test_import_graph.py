@@ -83,6 +83,9 @@ def test_the_graph_sees_the_imports_it_must_judge() -> None:
     assert "ingressgen.targets.metallb.target" in graph["ingressgen.targets.metallb"]
     assert "ingressgen.targets" in graph["ingressgen.pipeline"]
     assert "ingressgen.targets.cloudflare.operator" in graph["ingressgen.targets.cloudflare.target"]
+    assert "ingressgen.commands" in graph["ingressgen.cli"]  # `from ingressgen import commands`
+    assert "ingressgen.validation.schemas.kubeconform" in graph["ingressgen.validation.engine"]
+    assert "ingressgen.validation.reading.loader" in graph["ingressgen.validation.reading.files"]
 
 
 def test_no_import_cycle() -> None:

@@ -22,14 +22,15 @@ from typing import Any
 import pytest
 import yaml
 
-from ingressgen.validation import bundles, kubeconform
-from ingressgen.validation.engine import Checker, ValidationSettings
+from ingressgen.validation.engine import Checker
 from ingressgen.validation.findings import KUBECONFORM_RULE
-from ingressgen.validation.kubeconform import (
+from ingressgen.validation.schemas import bundles, kubeconform
+from ingressgen.validation.schemas.kubeconform import (
     KubeconformSchemas,
     prepared_builtin_schemas,
     prepared_own_crd_schemas,
 )
+from ingressgen.validation.settings import ValidationSettings
 from tests.conftest import REPO, SHARED, Result, reference_binary, widget_crd, write
 
 Run = Callable[..., Result]
@@ -136,14 +137,13 @@ sys.exit(1 if summary["invalid"] or summary["errors"] else 0)
 
 
 @pytest.fixture
-def fake_kubeconform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def fake_kubeconform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache: Path) -> Path:
     """Install the synthetic kubeconform as $KUBECONFORM, with a private schema cache."""
     binary = tmp_path / "bin" / "kubeconform"
     binary.parent.mkdir()
     binary.write_text(f"#!{sys.executable}\n{SYNTHETIC_KUBECONFORM}")
     binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("KUBECONFORM", str(binary))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("FAKE_KUBECONFORM_LOG", str(tmp_path / "argv.json"))
     return binary
 
@@ -373,11 +373,8 @@ def test_kubeconform_env_must_name_an_executable(
     assert result.code == 2 and "$KUBECONFORM" in result.err
 
 
-def test_auto_falls_back_to_embedded_without_kubeconform(
-    workdir: Path, run: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("KUBECONFORM", raising=False)
-    monkeypatch.setenv("PATH", str(workdir / "empty-bin"))
+@pytest.mark.usefixtures("no_kubeconform")
+def test_auto_falls_back_to_embedded_without_kubeconform(workdir: Path, run: Run) -> None:
     write(workdir, {"m/svc.yaml": service(spec_bogus=1)})
     result = run("validate", "m")
     assert result.code == 1 and "(schema)" in result.out
@@ -388,9 +385,9 @@ def test_auto_falls_back_to_embedded_without_kubeconform(
     reason="kubeconform is neither on PATH nor in ../shared/bin (it is not installable on these "
     "machines: not on PyPI, Debian or npm)",
 )
-def test_the_real_kubeconform_agrees(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("private_cache")
+def test_the_real_kubeconform_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECONFORM", str(reference_binary("kubeconform")))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "cache"))
     objects = [service(), service(spec_bogus=1), configmap()]
     objects.append({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})
     verdicts = Checker(ValidationSettings("kubeconform")).check(objects, "1.34")
@@ -415,7 +412,7 @@ def test_upstream_metallb_crds_through_kubeconform(fake_kubeconform: Path, workd
 def test_objects_are_sent_as_parsed(fake_kubeconform: Path, tmp_path: Path) -> None:
     """Both backends see the same objects: the ones ingressgen read (dates stay strings)."""
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  when: 2024-01-01\n"
-    from ingressgen.validation.loader import read_yaml
+    from ingressgen.validation.reading.loader import read_yaml
 
     [document] = read_yaml(text)
     [verdict] = Checker(ValidationSettings("kubeconform")).check([document.value], "1.34")

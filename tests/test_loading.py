@@ -194,12 +194,12 @@ BAD_VALUES = [
     (metallb_profile(**{"metadata.name": "a" * 61}), "metadata.name", "derived Service name"),
     (
         metallb_profile(**{"metadata.labels": {"app.kubernetes.io/managed-by": "me"}}),
-        "metadata.labels.app.kubernetes.io/managed-by",
+        'metadata.labels["app.kubernetes.io/managed-by"]',
         "set by ingressgen",
     ),
     (
         metallb_profile(**{"metadata.annotations": {"metallb.io/address-pool": "x"}}),
-        "metadata.annotations.metallb.io/address-pool",
+        'metadata.annotations["metallb.io/address-pool"]',
         "set by ingressgen",
     ),
     (

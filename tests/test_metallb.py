@@ -14,8 +14,14 @@ import pytest
 import yaml
 
 from ingressgen.kube_versions import supported_kubernetes_versions
-from ingressgen.validation.embedded import validate_object
-from tests.conftest import Result, metallb_profile, snapshot, upstream_crd_validators, write
+from tests.conftest import (
+    Result,
+    metallb_profile,
+    schema_findings,
+    snapshot,
+    upstream_crd_validators,
+    write,
+)
 
 Run = Callable[..., Result]
 
@@ -140,7 +146,7 @@ def test_every_object_passes_the_strict_schemas_of_every_version(
 ) -> None:
     for version in supported_kubernetes_versions():
         for obj in bundle.values():
-            assert validate_object(obj, version) == [], (version, obj["kind"])
+            assert schema_findings(obj, version) == [], (version, obj["kind"])
 
 
 def test_metallb_objects_pass_metallbs_upstream_crds(

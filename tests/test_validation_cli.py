@@ -21,11 +21,8 @@ from tests.conftest import REPO, SHARED, Result, metallb_profile, widget_crd, wr
 Run = Callable[..., Result]
 
 
-@pytest.fixture(autouse=True)
-def _embedded_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """These tests are about the embedded backend: no kubeconform, wherever it is installed."""
-    monkeypatch.delenv("KUBECONFORM", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+# These tests are about the embedded backend: no kubeconform, wherever it is installed.
+pytestmark = pytest.mark.usefixtures("no_kubeconform")
 
 
 def service(name: str = "web", **spec: Any) -> dict[str, Any]:

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingressgen.validation.documents import read_json
-from ingressgen.validation.loader import read_yaml
-from ingressgen.validation.positions import StreamPositions
+from ingressgen.validation.reading.documents import read_json
+from ingressgen.validation.reading.loader import read_yaml
+from ingressgen.validation.reading.positions import StreamPositions
 from ingressgen.yaml_io import StrictLoader
 
 scalars = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +10,12 @@ import jsonschema_rs
 import pytest
 
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation import bundles, embedded
-from ingressgen.validation.crd_registry import load_own_crd_schemas
-from ingressgen.validation.crd_schema import KUBERNETES_DEFINITIONS_URI
+from ingressgen.validation.schemas import bundles
+from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
+from ingressgen.validation.schemas.crd_schema import KUBERNETES_DEFINITIONS_URI
+from tests.conftest import schema_findings
 
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
-    yield tmp_path / "cache"
-    bundles._cache_folder.cache_clear()
-    embedded._validator.cache_clear()
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def _full_document_validator(version: str, schema: dict[str, Any]) -> Any:
@@ -124,4 +116,4 @@ def test_an_unwritable_cache_only_costs_time(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     bundles._cache_folder.cache_clear()
     obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": 1}}
-    assert [f.path for f in embedded.validate_object(obj, "1.34")] == ["data.a"]
+    assert [f.path for f in schema_findings(obj, "1.34")] == [("data", "a")]

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from ingressgen.errors import InternalError
-from ingressgen.validation import manifests, reading
+from ingressgen.validation import manifests
+from ingressgen.validation.reading import files
 from ingressgen.validation.worker import Worker
 from tests.conftest import write
 
@@ -175,7 +176,7 @@ def test_a_long_stream_is_shared_by_documents_and_reported_as_if_whole(
 
     monkeypatch.setattr(manifests, "_check_split", counted)
     monkeypatch.setattr(manifests, "PARALLEL_MIN_FILES", 10)
-    monkeypatch.setattr(reading, "SPLIT_STREAM_BYTES", 1000)
+    monkeypatch.setattr(files, "SPLIT_STREAM_BYTES", 1000)
     shared = json_report(manifests.validate_manifests([Path("m")], "1.35"))
     assert calls == [1 + 16], "the stream was not cut into pieces of four documents"
     assert shared == whole

@@ -12,10 +12,10 @@ from typing import Any, NamedTuple
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import OBJECT_RULE, Finding
 from ingressgen.validation.rules import check_object
-from ingressgen.validation.schemas import EmbeddedSchemas, SchemaBackend
+from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend
 from ingressgen.validation.settings import VALIDATORS, ValidationSettings, find_kubeconform
 
-__all__ = ["Checker", "ValidationSettings", "Verdict", "choose_backend"]
+__all__ = ["Checker", "Verdict", "choose_backend"]
 
 
 class Verdict(NamedTuple):
@@ -31,7 +31,7 @@ def choose_backend(settings: ValidationSettings) -> SchemaBackend:
         )
     user_schemas = {}
     if settings.crd_files:
-        from ingressgen.validation.crds import load_crd_schemas
+        from ingressgen.validation.schemas.crds import load_crd_schemas
 
         user_schemas = load_crd_schemas(settings.crd_files)
     if settings.validator == "embedded":
@@ -44,7 +44,7 @@ def choose_backend(settings: ValidationSettings) -> SchemaBackend:
                 "install kubeconform or use --validator embedded"
             )
         return EmbeddedSchemas(user_schemas)
-    from ingressgen.validation.kubeconform import KubeconformSchemas
+    from ingressgen.validation.schemas.kubeconform import KubeconformSchemas
 
     return KubeconformSchemas(binary, user_schemas)
 

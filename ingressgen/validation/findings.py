@@ -6,13 +6,11 @@ views of it, so the same objects get the same verdicts whichever command or form
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ingressgen.errors import CheckFailed, Location, Problem
+from ingressgen.errors import CheckFailed, Location, Problem, format_field_path
 
 FieldPath = tuple[str | int, ...]
 
@@ -22,24 +20,7 @@ WARNING = "warning"
 # Rule ids of findings that do not come from an API-server rule.
 SCHEMA_RULE = "schema"
 KUBECONFORM_RULE = "kubeconform"
-YAML_RULE = "yaml"
 OBJECT_RULE = "object"
-
-
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
-def field_path_text(path: FieldPath) -> str:
-    """spec.ports[0].name; keys that would read ambiguously are quoted: data["..a"]."""
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif _PLAIN_KEY.fullmatch(part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part, ensure_ascii=False)}]"
-    return text
 
 
 # NamedTuple rather than a frozen dataclass for the small records: as cheap to use, and several
@@ -52,12 +33,8 @@ class Finding(NamedTuple):
     rule: str
     severity: str = ERROR
 
-    @property
-    def dotted_path(self) -> str:
-        return field_path_text(self.path)
-
     def __str__(self) -> str:
-        text = f"{self.dotted_path}: {self.message}" if self.path else self.message
+        text = f"{format_field_path(self.path)}: {self.message}" if self.path else self.message
         return f"{text} ({self.rule})"
 
 

@@ -4,7 +4,7 @@ Files and folders (recursive: .yaml, .yml, .json; dot-files and kustomization fi
 multi-document files, `kind: List` items, and `-` for standard input. A file that cannot be read
 as YAML is a finding for that file; the other files are still checked.
 
-Files are read by `reading.py`. A large batch (or a long stream, cut into pieces) is shared
+Files are read by `reading/files.py`. A large batch (or a long stream, cut into pieces) is shared
 with a second process (`worker.py`); the validation modules are imported only after that
 process has its job, so that it works while this one imports them.
 """
@@ -18,10 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.documents import Document
-from ingressgen.validation.findings import FileResult, Finding, Identity, ObjectResult
-from ingressgen.validation.findings import ValidationRun as ValidationRun
-from ingressgen.validation.reading import (
+from ingressgen.validation.findings import (
+    FileResult,
+    Finding,
+    Identity,
+    ObjectResult,
+    ValidationRun,
+)
+from ingressgen.validation.reading.documents import Document
+from ingressgen.validation.reading.files import (
     STDIN_NAME,
     Item,
     Unreadable,
@@ -35,7 +40,7 @@ from ingressgen.validation.worker import MAX_CHUNKS, Worker, can_fork, dismiss_e
 
 if TYPE_CHECKING:
     from ingressgen.validation.engine import Checker
-    from ingressgen.validation.positions import StreamPositions
+    from ingressgen.validation.reading.positions import StreamPositions
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -188,7 +193,7 @@ def serve_job(job: Any, taken: Iterator[int]) -> list[Any]:
 
 def prepare_worker() -> Any:
     """Runs first in the worker: the imports its job needs, done before the job arrives."""
-    from ingressgen.validation import engine, schemas  # noqa: F401
+    from ingressgen.validation import engine  # noqa: F401  (the schema backends and rules too)
 
     return serve_job
 
@@ -272,7 +277,7 @@ def validate_manifests(
         # Positions are only looked up for findings: the file is read again then.
         positions = None
         if [findings for _, findings, _ in objects if findings]:  # (no generator per file)
-            from ingressgen.validation.positions import StreamPositions
+            from ingressgen.validation.reading.positions import StreamPositions
 
             positions = StreamPositions(shown, stdin if shown == STDIN_NAME else _rereader(shown))
         for (fields, line, index, prefix), findings, skipped in objects:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ingressgen.errors import Location, Problem
+from ingressgen.errors import Location, Problem, format_field_path
 from ingressgen.validation.findings import (
     WARNING,
     FileResult,
@@ -19,8 +19,6 @@ from ingressgen.validation.findings import (
     ValidationRun,
     finding_text,
 )
-
-OUTPUTS = ("text", "json", "github")
 
 
 def text_lines(run: ValidationRun) -> list[str]:
@@ -63,7 +61,7 @@ def _position(location: Location) -> dict[str, int]:
 
 def _finding_json(result: ObjectResult, finding: Finding) -> dict[str, Any]:
     entry = {
-        "path": finding.dotted_path,
+        "path": format_field_path(finding.path),
         "message": finding.message,
         "rule": finding.rule,
         **_position(result.location_of(finding)),

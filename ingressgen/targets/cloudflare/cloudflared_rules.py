@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ingressgen.errors import format_field_path
 from ingressgen.golang.net import GoURLError, parse_url, split_host_port_ok
 from ingressgen.golang.regexp import regexp_error
 
@@ -36,10 +37,8 @@ class Violation:
     message: str
 
     def __str__(self) -> str:
-        where = "ingress" if self.rule is None else f"ingress[{self.rule}]"
-        if self.field:
-            where += "." + ".".join(self.field)
-        return f"{where}: {self.message} ({self.code})"
+        where = ("ingress",) if self.rule is None else ("ingress", self.rule)
+        return f"{format_field_path((*where, *self.field))}: {self.message} ({self.code})"
 
 
 def check_ingress(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from ingressgen import names
-from ingressgen.errors import Problem
+from ingressgen.errors import Problem, format_field_path
 from ingressgen.findings import Finding
 from ingressgen.plan import LoadedProfile
 from ingressgen.profile_cloudflare import CloudflareTunnel
@@ -185,7 +185,7 @@ def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Finding]:
             alias = type(section).model_fields[name].alias or name
             yield Finding(
                 "cloudflare-setting-ignored",
-                f"spec.cloudflareTunnel.{alias} does nothing in {section.mode} mode "
+                f"{format_field_path((*TUNNEL_FIELD, alias))} does nothing in {section.mode} mode "
                 f"(only {' and '.join(modes)} mode read it); remove it or change the mode",
                 loaded.locate((*TUNNEL_FIELD, alias), at_key=True),
                 (loaded.id,),

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation.cache import cache_root, write_file_atomically
-from ingressgen.validation.crd_registry import _crd_root, load_own_crd_schemas
+from ingressgen.validation.schemas.cache import cache_root, write_file_atomically
+from ingressgen.validation.schemas.crd_registry import _crd_root, load_own_crd_schemas
 
 _DEFINITIONS_REF = "_definitions.json#/$defs/"
 _LOCAL_REF = "#/$defs/"

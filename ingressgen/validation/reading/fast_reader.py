@@ -23,7 +23,7 @@ import re
 from types import ModuleType
 from typing import Any
 
-from ingressgen.validation.documents import Document
+from ingressgen.validation.reading.documents import Document
 
 yaml_rs: ModuleType | None
 try:

@@ -12,8 +12,8 @@ import os
 from collections.abc import Sequence
 
 from ingressgen.errors import Location, Problem
-from ingressgen.validation.documents import Document, looks_like_json, read_json
-from ingressgen.validation.fast_reader import read_documents, stream_pieces
+from ingressgen.validation.reading.documents import Document, looks_like_json, read_json
+from ingressgen.validation.reading.fast_reader import read_documents, stream_pieces
 
 STDIN_NAME = "<stdin>"
 # A stream this long is cut into pieces of this many documents.
@@ -71,7 +71,7 @@ def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
     a corpus the fast reader takes whole, `validate` never pays for importing PyYAML."""
     import yaml
 
-    from ingressgen.validation.loader import read_yaml
+    from ingressgen.validation.reading.loader import read_yaml
     from ingressgen.yaml_io import yaml_error_problem
 
     try:

@@ -15,8 +15,11 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.crd_schema import iter_crd_versions, strict_schema_from_crd_version
-from ingressgen.validation.loader import read_yaml
+from ingressgen.validation.reading.loader import read_yaml
+from ingressgen.validation.schemas.crd_schema import (
+    iter_crd_versions,
+    strict_schema_from_crd_version,
+)
 from ingressgen.yaml_io import yaml_error_problem
 
 GroupVersionKind = tuple[str, str, str]

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ingressgen.validation.documents import Document
+from ingressgen.validation.reading.documents import Document
 from ingressgen.yaml_io import DuplicateKeyError, StrictLoader
 
 _STR = "tag:yaml.org,2002:str"

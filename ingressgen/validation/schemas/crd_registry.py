@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def _crd_root() -> Traversable:
     # The package's own folder when it is on disk (always, unless imported from a zip file):
     # importlib.resources costs several milliseconds of imports at every start.
-    here = Path(__file__).resolve().parent.parent / "schemas" / "crds"
+    here = Path(__file__).resolve().parents[2] / "schemas" / "crds"
     if here.is_dir():
         return here
     from importlib.resources import files
@@ -35,11 +35,3 @@ def load_own_crd_schemas() -> dict[tuple[str, str, str], dict[str, Any]]:
             kind: str = schema["properties"]["kind"]["enum"][0]
             schemas[(group_dir.name, api_version.rpartition("/")[2], kind)] = schema
     return schemas
-
-
-def own_crd_schema_path(group: str, version: str, kind: str) -> Path | None:
-    """File of the bundled schema, or None if there is none (or it is not on disk)."""
-    resource = _crd_root().joinpath(group, f"{kind.lower()}_{version}.json")
-    if isinstance(resource, Path) and resource.is_file():
-        return resource
-    return None

@@ -8,21 +8,14 @@ Nothing is ever fetched: each kind's schema is bundled with the Kubernetes defin
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any
 
 import jsonschema_rs
 
-from ingressgen.validation.bundles import bundled_schema, definitions, self_contained
+from ingressgen.errors import format_field_path
+from ingressgen.validation.schemas.bundles import bundled_schema, definitions, self_contained
 
 GroupVersionKind = tuple[str, str, str]
-
-
-class SchemaFinding(NamedTuple):
-    path: str  # e.g. spec.ports[0].port; empty for the object as a whole
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 class NetworkRefused(Exception):
@@ -57,43 +50,9 @@ def validator_for_kind(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
     return _validator(kubernetes_version, gvk)
 
 
-def _format_path(parts: list[str | int]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
 def schema_errors(validator: Any, obj: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """(field path, message) for each schema error, sorted; [] for a valid object."""
     if validator.is_valid(obj):  # the common case, and much cheaper than collecting errors
         return []
     found = {(tuple(error.instance_path), error.message) for error in validator.iter_errors(obj)}
-    return sorted(found, key=lambda e: (_format_path(list(e[0])), e[1]))
-
-
-def has_schema(kubernetes_version: str, api_version: str, kind: str) -> bool:
-    group, version = split_api_version(api_version)
-    return _validator(kubernetes_version, (group, version, kind)) is not None
-
-
-def validate_object(obj: dict[str, Any], kubernetes_version: str) -> list[SchemaFinding]:
-    """Schema findings for one object; an object of a kind without a schema is a finding too."""
-    api_version = obj.get("apiVersion")
-    kind = obj.get("kind")
-    if not isinstance(api_version, str) or not isinstance(kind, str):
-        return [SchemaFinding("", "apiVersion and kind must be set to strings")]
-    group, version = split_api_version(api_version)
-    validator = _validator(kubernetes_version, (group, version, kind))
-    if validator is None:
-        return [
-            SchemaFinding(
-                "",
-                f"no schema for {kind} ({api_version}) in Kubernetes {kubernetes_version}; "
-                "an object that cannot be checked is never passed",
-            )
-        ]
-    return [
-        SchemaFinding(_format_path(list(path)), message)
-        for path, message in schema_errors(validator, obj)
-    ]
+    return sorted(found, key=lambda e: (format_field_path(e[0]), e[1]))

@@ -28,11 +28,11 @@ from typing import Any
 
 from ingressgen.errors import InputError
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation import cache
-from ingressgen.validation.bundles import definitions, self_contained
-from ingressgen.validation.crd_registry import load_own_crd_schemas
 from ingressgen.validation.findings import KUBECONFORM_RULE, Finding
-from ingressgen.validation.schemas import MISSING_IDENTITY, identity, no_schema_message
+from ingressgen.validation.schemas import cache
+from ingressgen.validation.schemas.backends import MISSING_IDENTITY, identity, no_schema_message
+from ingressgen.validation.schemas.bundles import definitions, self_contained
+from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
 
 WORKERS = 2  # kubeconform.md: on these 2-core machines -n 2 is fastest
 TIMEOUT_SECONDS = 600

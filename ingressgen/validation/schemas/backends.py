@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ingressgen.errors import InputError
-from ingressgen.validation import embedded
 from ingressgen.validation.findings import SCHEMA_RULE, Finding
+from ingressgen.validation.schemas import embedded
 
 GroupVersionKind = tuple[str, str, str]
 
