@@ -12,8 +12,10 @@ import click
 
 from ingressgen import interrupts
 from ingressgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, IngressgenError, InputError
+from ingressgen.findings import GATE_LEVELS
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 from ingressgen.report_formats import REPORT_FORMATS
+from ingressgen.validation.settings import VALIDATORS
 
 if TYPE_CHECKING:
     # Only for annotations: importing commands at start-up would load the whole pipeline.
@@ -51,7 +53,7 @@ def _validation_options(function: F) -> F:
     options = [
         click.option(
             "--validator",
-            type=click.Choice(["auto", "embedded", "kubeconform"]),
+            type=click.Choice(VALIDATORS),
             default="auto",
             show_default=True,
             help="Schema validator: embedded, kubeconform, or kubeconform when it is found.",
@@ -134,9 +136,9 @@ def cli() -> None:
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["critical", "high", "medium", "low", "info"]),
+    type=click.Choice(GATE_LEVELS),
     metavar="LEVEL",
-    help="Exit 1 when a finding is at this level or above (critical, high, medium, low, info); "
+    help=f"Exit 1 when a finding is at this level or above ({', '.join(GATE_LEVELS)}); "
     "the output is written as usual.",
 )
 @click.option(

@@ -35,6 +35,10 @@ class Level(IntEnum):
         return cls[name.upper()]
 
 
+# The levels --fail-on takes, most severe first: an error always fails, so it is not one of them.
+GATE_LEVELS = tuple(str(level) for level in sorted(Level, reverse=True) if level != Level.ERROR)
+
+
 @dataclass(frozen=True)
 class Rule:
     level: Level
