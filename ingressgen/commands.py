@@ -253,6 +253,6 @@ def _warning_lines(run: ValidationRun) -> list[str]:
 
 
 def profile_schema() -> dict[str, Any]:
-    from ingressgen.profile import Profile
+    from ingressgen.profile_schema import profile_schema
 
-    return Profile.model_json_schema(by_alias=True)
+    return profile_schema()
