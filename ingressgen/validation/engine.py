@@ -70,7 +70,7 @@ class Checker:
                     "with apiVersion, kind and metadata)"
                 )
                 verdicts[index] = Verdict([Finding((), message, OBJECT_RULE)])
-            elif obj.get("kind") in self.settings.skip_kinds:
+            elif isinstance(obj.get("kind"), str) and obj["kind"] in self.settings.skip_kinds:
                 verdicts[index] = Verdict([], skipped=True)
             else:
                 checked.append(index)

@@ -68,8 +68,12 @@ def discover_manifests(paths: Sequence[Path]) -> list[str]:
                     if not name.startswith(".")
                     and name.endswith(MANIFEST_SUFFIXES)
                     and name not in KUSTOMIZATION_NAMES
+                    # Links in a folder are skipped, as render skips linked profiles: a link
+                    # may lead out of the folder, or to a device.
+                    and not os.path.islink(os.path.join(root, name))
                 )
-        elif path.is_file():
+        elif path.exists():
+            # Named on the command line: a FIFO or a device is reported when it is read.
             if path.name not in KUSTOMIZATION_NAMES:
                 found.append(path.as_posix())
         else:
@@ -79,8 +83,9 @@ def discover_manifests(paths: Sequence[Path]) -> list[str]:
 
 def _objects(document: Document) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     value = document.value
-    if isinstance(value, dict) and value.get("kind") == "List":
-        for index, item in enumerate(value.get("items") or []):
+    items = value.get("items") if isinstance(value, dict) else None
+    if isinstance(value, dict) and value.get("kind") == "List" and isinstance(items, list):
+        for index, item in enumerate(items):
             yield ("items", index), item
     else:
         yield (), value

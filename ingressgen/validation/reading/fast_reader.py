@@ -47,6 +47,11 @@ _FLOW_CONTENT = re.compile(r"\{(?!\})|\[(?!\])")
 # A number with a leading zero: octal in YAML 1.1 (`0644` is 420), decimal in 1.2 (644).
 _LEADING_ZERO = re.compile(r"0(?<![0-9A-Za-z._]0)[0-9A-Za-z_]")
 # `---` that is not a whole document-start line, a document end `...`, or a directive.
+# A sequence opened inside a sequence entry on one line (`- - x`): yaml-rs recurses once per
+# level and crashes the process (a segmentation fault, not an exception) near 20,000 levels,
+# which 40 KB of text reach; PyYAML refuses such depth with an error. Real manifests nest
+# sequences by indentation, so they keep the fast path.
+_NESTED_DASHES = re.compile(r"-[ \t]+-[ \t\r\n]")
 _RISKY_LINE_START = re.compile(r"^(?:---(?!(?:[ ]+(?:#.*)?)?$)|\.\.\.|%)", re.MULTILINE)
 _DOCUMENT_START = re.compile(r"^---(?:[ ]+(?:#.*)?)?$\n?", re.MULTILINE)
 # The first line of a document's content: not blank, not a comment.
@@ -137,7 +142,7 @@ def stream_pieces(text: str, documents_per_piece: int) -> list[tuple[int, int, i
 def _has_risky_syntax(text: str) -> bool:
     if _RISKY_ASCII.search(text) or (not text.isascii() and _RISKY_NON_ASCII.search(text)):
         return True
-    if "<<" in text or _LEADING_ZERO.search(text):
+    if "<<" in text or _LEADING_ZERO.search(text) or _NESTED_DASHES.search(text):
         return True
     # A block scalar that ends the text without a line break: yaml-rs adds one, PyYAML not.
     if not text.endswith("\n") and ("|" in text or ">" in text):

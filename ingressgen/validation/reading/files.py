@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Sequence
 
 from ingressgen.errors import Location, Problem
@@ -16,6 +17,9 @@ from ingressgen.validation.reading.documents import Document, looks_like_json, r
 from ingressgen.validation.reading.fast_reader import read_documents, stream_pieces
 
 STDIN_NAME = "<stdin>"
+# No manifest file is near this (a 2,000-object `helm template` stream is about 5 MiB); a bigger
+# file is refused before it is read, so a wrong path (a disk image, a log) costs no memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 # A stream this long is cut into pieces of this many documents.
 SPLIT_STREAM_BYTES = 64 * 1024
 DOCUMENTS_PER_PIECE = 4
@@ -26,14 +30,33 @@ def read_file(name: str, stdin: bytes) -> bytes:
     if name == STDIN_NAME:
         return stdin
     # os.read: a buffered file object costs more than the read itself for small files.
-    descriptor = os.open(name, os.O_RDONLY)
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+    descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        chunks = []
-        while chunk := os.read(descriptor, 1 << 20):
+        _refuse_unless_plain_file(name, os.fstat(descriptor))
+        chunks, total = [], 0
+        while total <= MAX_FILE_BYTES and (chunk := os.read(descriptor, 1 << 20)):
             chunks.append(chunk)
+            total += len(chunk)
     finally:
         os.close(descriptor)
+    if total > MAX_FILE_BYTES:  # it grew while it was read
+        _refuse_size(name)
     return b"".join(chunks)
+
+
+def _refuse_unless_plain_file(name: str, status: os.stat_result) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        message = "not a regular file (a FIFO, device or socket): only files are read"
+        raise Unreadable(Problem(Location(name), message))
+    if status.st_size > MAX_FILE_BYTES:
+        _refuse_size(name)
+
+
+def _refuse_size(name: str) -> None:
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    message = f"larger than {limit} MiB, more than any manifest file: not read"
+    raise Unreadable(Problem(Location(name), message))
 
 
 class Unreadable(Exception):
@@ -106,7 +129,7 @@ def work_items(files: Sequence[str]) -> list[Item]:
         try:
             long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
             text = stream_text(name, fresh=True) if long else None
-        except OSError:
+        except (OSError, Unreadable):
             text = None  # reported when the file is read
         pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None
         if pieces is None:

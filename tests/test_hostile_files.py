@@ -1,0 +1,96 @@
+"""Files that would crash, hang or exhaust `validate`: each is a finding for that file, exit 1,
+in bounded time and memory. Run in a child process: a regression here is a segmentation fault
+or a hang, which must fail one test, not end the whole run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingressgen.validation.reading.fast_reader import read_documents
+from ingressgen.validation.reading.files import MAX_FILE_BYTES
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: ok
+spec:
+  ports:
+  - port: 80
+"""
+
+
+def validate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingressgen", "validate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_nested_one_line_sequences_are_an_error_not_a_crash(tmp_path: Path) -> None:
+    # 40 KB: yaml-rs recursed once per level and the process died (exit 139).
+    (tmp_path / "deep.yaml").write_text("- " * 20_000 + "x\n")
+    (tmp_path / "good.yaml").write_text(SERVICE)
+    result = validate(".", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "deep.yaml:1:" in result.stdout and "nesting depth" in result.stdout
+    assert "1 files could not be read" in result.stdout and "1 valid" in result.stdout
+
+
+def test_only_one_line_nesting_leaves_the_fast_reader() -> None:
+    """Container arguments (`- --port=8080`) keep the fast path; `- - x` goes to PyYAML."""
+    args = "args:\n- --port=8080\n- -v\n- '-'\n"
+    assert read_documents(args) is not None
+    assert read_documents("- - x\n") is None
+    assert read_documents("-\t- x\n") is None
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "good.yaml").write_text(SERVICE)
+    for args in ((".",), ("pipe.yaml",)):
+        result = validate(*args, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "pipe.yaml: not a regular file" in result.stdout
+
+
+def test_a_device_is_never_read(tmp_path: Path) -> None:
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    named = validate("zero.yaml", cwd=tmp_path)
+    assert named.returncode == 1 and "zero.yaml: not a regular file" in named.stdout
+    # In a folder, links are skipped, as render skips linked profiles.
+    (tmp_path / "good.yaml").write_text(SERVICE)
+    walked = validate(".", cwd=tmp_path)
+    assert walked.returncode == 0 and "zero.yaml" not in walked.stdout
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:  # sparse: no disk is spent on it
+        handle.truncate(MAX_FILE_BYTES + 1)
+    result = validate("big.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "big.yaml: larger than 64 MiB" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: v1\nkind: List\nitems: 5\n",
+        "kind: [a]\n",
+        "apiVersion: [v1]\nkind: {a: b}\nmetadata: 7\n",
+    ],
+)
+def test_odd_shapes_are_findings_not_bugs(tmp_path: Path, text: str) -> None:
+    (tmp_path / "odd.yaml").write_text(text)
+    result = validate("odd.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "odd.yaml:1:1:" in result.stdout and "internal error" not in result.stderr
