@@ -8,6 +8,7 @@ re-reads just that one file (see `SourcePositions`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,10 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
     pass
+
+
+class RefusedInProfile(yaml.MarkedYAMLError):
+    """Valid YAML that a profile may not hold: the message says why and what to write."""
 
 
 class StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
@@ -44,6 +49,92 @@ class StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         return result
 
 
+class ProfileLoader(StrictLoader):
+    """Profiles: bounded in size and depth before anything is built, and no number that YAML
+    1.1 would read as something else than it looks (`1:20` is 80, `017` is 15, `0x1F` is 31).
+
+    Manifests keep StrictLoader's reading, which is kubectl's; a profile is ingressgen's own
+    format, so a surprise there is refused with the fix instead of passed on."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_shape(node)
+        return super().construct_document(node)
+
+    def construct_plain_int(self, node: yaml.ScalarNode) -> int:
+        text = str(node.value)
+        if not _DECIMAL.fullmatch(text):
+            read = super().construct_yaml_int(node) if len(text) <= _MAX_DIGITS else None
+            reading = f"the number {read}" if read is not None else "a number"
+            raise RefusedInProfile(
+                problem=f"{_cut(text)} reads as {reading} in YAML 1.1; write it in decimal, or "
+                "quote it if it is text",
+                problem_mark=node.start_mark,
+            )
+        if len(text.lstrip("+-")) > _MAX_DIGITS:
+            raise RefusedInProfile(
+                problem=f"{_cut(text)} has more than {_MAX_DIGITS} digits; no profile field "
+                "takes a number that large",
+                problem_mark=node.start_mark,
+            )
+        return int(text)
+
+    def construct_plain_bool(self, node: yaml.ScalarNode) -> bool:
+        text = str(node.value)
+        if text.lower() not in ("true", "false"):
+            raise RefusedInProfile(
+                problem=f"{_cut(text)} reads as {str(super().construct_yaml_bool(node)).lower()} "
+                "in YAML 1.1; write true or false, or quote it if it is text",
+                problem_mark=node.start_mark,
+            )
+        return text.lower() == "true"
+
+
+ProfileLoader.add_constructor("tag:yaml.org,2002:int", ProfileLoader.construct_plain_int)
+ProfileLoader.add_constructor("tag:yaml.org,2002:bool", ProfileLoader.construct_plain_bool)
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_MAX_DIGITS = 20  # int64 has 19 digits
+# A profile is about 50 values six levels deep; these bounds leave room and keep a hostile
+# file (an alias bomb, thousands of nested brackets) from costing more than a moment.
+MAX_PROFILE_DEPTH = 64
+MAX_PROFILE_VALUES = 100_000
+
+
+def _check_shape(root: yaml.Node) -> None:
+    """Refuse a document deeper or (aliases expanded) larger than any profile, walking the node
+    graph without recursion and without building anything."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    visited = 0
+    while stack:
+        node, depth = stack.pop()
+        visited += 1
+        if depth > MAX_PROFILE_DEPTH:
+            raise RefusedInProfile(
+                problem=f"nested more than {MAX_PROFILE_DEPTH} levels deep; a profile is a few "
+                "levels of mappings and lists",
+                problem_mark=node.start_mark,
+            )
+        if visited > MAX_PROFILE_VALUES:
+            raise RefusedInProfile(
+                problem=f"holds more than {MAX_PROFILE_VALUES:,} values once its aliases are "
+                "expanded; remove the anchors and aliases that repeat each other",
+                problem_mark=root.start_mark,
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    """A value as messages show it: never the whole of a long one."""
+    return (
+        repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+    )
+
+
 def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
     """Turn a PyYAML error into a located problem."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -52,15 +143,17 @@ def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
     message = (
         f"{context}: {problem}" if context and not isinstance(error, DuplicateKeyError) else problem
     )
+    if not isinstance(error, RefusedInProfile):
+        message = f"not valid YAML: {message}"
     if mark is None:
-        return Problem(Location(file), f"not valid YAML: {message}")
-    return Problem(Location(file, mark.line + 1, mark.column + 1), f"not valid YAML: {message}")
+        return Problem(Location(file), message)
+    return Problem(Location(file, mark.line + 1, mark.column + 1), message)
 
 
 def load_documents(text: str, file: str) -> list[Any]:
     """All documents of a YAML stream; InputError with the position on bad YAML."""
     try:
-        return list(yaml.load_all(text, Loader=StrictLoader))
+        return list(yaml.load_all(text, Loader=ProfileLoader))
     except yaml.YAMLError as error:
         raise InputError(problems=[yaml_error_problem(error, file)]) from None
 

@@ -1,0 +1,88 @@
+"""Profiles built to hurt: each is refused at its own line with the reason, exit 2, nothing
+written, in well under a second of work (no alias bomb is expanded, no depth is recursed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Result, dump, metallb_profile, write
+
+Run = Callable[..., Result]
+
+PORT_LINE = "  port: PORT\n"
+
+
+def profile_with_port(port: str) -> str:
+    """The example MetalLB profile, its service port written as given (not as YAML dumps it)."""
+    text = dump(metallb_profile(**{"spec.service.port": 4242}))
+    assert text.count("port: 4242") == 1
+    return text.replace("port: 4242", f"port: {port}")
+
+
+@pytest.mark.parametrize(
+    ("port", "fragment"),
+    [
+        ("1:20", "'1:20' reads as the number 80 in YAML 1.1"),
+        ("0x1F", "'0x1F' reads as the number 31"),
+        ("017", "'017' reads as the number 15"),
+        ("1_000", "'1_000' reads as the number 1000"),
+        ("9" * 5000, "(5000 characters) has more than 20 digits"),
+    ],
+)
+def test_numbers_yaml_11_would_reinterpret_are_refused(
+    workdir: Path, run: Run, port: str, fragment: str
+) -> None:
+    write(workdir, {"p/a.yaml": profile_with_port(port)})
+    result = run("render", "p")
+    assert result.code == 2
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("error: p/a.yaml:") and fragment in line
+    assert len(line) < 300  # never the whole value
+    assert not (workdir / "out").exists()
+
+
+def test_plain_decimal_numbers_still_read(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": profile_with_port("8080")})
+    assert run("render", "p").code == 0
+
+
+def test_bool_spellings_of_yaml_11_are_refused(workdir: Path, run: Run) -> None:
+    text = dump(metallb_profile(**{"spec.websocket": {"sessionAffinity": True}}))
+    write(workdir, {"p/a.yaml": text.replace("sessionAffinity: true", "sessionAffinity: yes")})
+    result = run("render", "p")
+    assert result.code == 2 and "'yes' reads as true in YAML 1.1" in result.err
+    write(workdir, {"p/a.yaml": text.replace("sessionAffinity: true", "sessionAffinity: True")})
+    assert run("render", "p").code == 0
+
+
+def test_an_alias_bomb_is_refused_without_being_expanded(workdir: Path, run: Run) -> None:
+    levels = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9)
+    )
+    text = dump(metallb_profile()).replace("spec:\n", "spec:\n  hostname: *a8\n")
+    write(workdir, {"p/a.yaml": levels + text})
+    result = run("render", "p")
+    assert result.code == 2
+    assert (
+        "p/a.yaml:1:1: holds more than 100,000 values once its aliases are expanded" in result.err
+    )
+
+
+def test_deep_nesting_is_refused_at_its_line(workdir: Path, run: Run) -> None:
+    deep = "[" * 500 + "]" * 500
+    write(workdir, {"p/a.yaml": dump(metallb_profile()) + f"extra: {deep}\n"})
+    result = run("render", "p")
+    assert result.code == 2 and "nested more than 64 levels deep" in result.err
+    assert "internal error" not in result.err
+
+
+def test_a_few_aliases_are_fine(workdir: Path, run: Run) -> None:
+    text = dump(metallb_profile(**{"spec.service.selector": {"app": "chat"}}))
+    text = text.replace("app: chat", "app: *app", 1)
+    text = text.replace("metadata:\n", "metadata:\n  labels:\n    app: &app chat\n", 1)
+    write(workdir, {"p/a.yaml": text})
+    result = run("render", "p")
+    assert result.code == 0, result.err
