@@ -178,8 +178,8 @@ PROBE_RULES: Mapping[str, Rule] = {
     ),
     "probe-connection-dropped": Rule(
         Level.HIGH,
-        "probe: a connection expected to stay open (MetalLB, or a heartbeat under the idle cut) "
-        "closed during the hold",
+        "probe: a connection expected to stay open (MetalLB, no profile, or a heartbeat under "
+        "the idle cut) closed during the hold",
     ),
     "probe-reconnect-failed": Rule(
         Level.HIGH,
