@@ -234,6 +234,158 @@ def schema() -> None:
     click.echo(json.dumps(commands.profile_schema(), indent=2, ensure_ascii=False))
 
 
+@cli.command()
+@click.argument("url", required=False)
+@click.option(
+    "--profile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Probe the profile's endpoint (hostname and WebSocket path; MetalLB without a hostname: "
+    "the pinned IP and port) and judge the hold by its exposure. With a URL too, the URL is "
+    "probed and the profile only sets the expectation.",
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(["wss", "ws"]),
+    help="Scheme of the URL derived from --profile (default wss).",
+)
+@click.option(
+    "--connect-to",
+    metavar="HOST:PORT",
+    help="Open the TCP connection to HOST:PORT instead; the URL's host is still sent (Host "
+    "header, TLS name), e.g. one edge IP or a port-forward.",
+)
+@click.option(
+    "-H",
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra request header for the upgrade (repeatable).",
+)
+@click.option(
+    "--subprotocol",
+    "subprotocols",
+    multiple=True,
+    metavar="NAME",
+    help="Offer this subprotocol (repeatable, in order of preference); one must be selected.",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify the server's certificate.")
+@click.option(
+    "--ca-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Trust the CA certificates in this PEM file (instead of the system's).",
+)
+@click.option(
+    "--pings",
+    type=click.IntRange(min=0),
+    default=5,
+    metavar="N",
+    show_default=True,
+    help="Ping/pong round trips per connection after the handshake.",
+)
+@click.option(
+    "--hold",
+    default="130s",
+    show_default=True,
+    metavar="DURATION",
+    help="Keep the connections open this long (seconds, or 130s, 2m, 1m30s; 0 skips).",
+)
+@click.option("--idle", is_flag=True, help="Send nothing during the hold (the default).")
+@click.option(
+    "--heartbeat",
+    metavar="SECONDS",
+    help="Ping at this interval during the hold instead of staying idle.",
+)
+@click.option(
+    "--reconnect",
+    "reconnects",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Then close and reopen N times, timing each re-establishment.",
+)
+@click.option(
+    "--connections",
+    type=click.IntRange(min=1, max=10000),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Parallel connections, each through every step.",
+)
+@click.option("--send", metavar="TEXT", help="Send this text message after the pings.")
+@click.option(
+    "--expect",
+    metavar="TEXT",
+    help="The message to receive next (default: the --send text echoed back).",
+)
+@click.option(
+    "--timeout",
+    default="10s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long to wait to connect, for a pong, and for the --expect message.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+def probe(
+    url: str | None,
+    profile: Path | None,
+    scheme: str | None,
+    connect_to: str | None,
+    headers: tuple[str, ...],
+    subprotocols: tuple[str, ...],
+    insecure: bool,
+    ca_file: Path | None,
+    pings: int,
+    hold: str,
+    idle: bool,
+    heartbeat: str | None,
+    reconnects: int,
+    connections: int,
+    send: str | None,
+    expect: str | None,
+    timeout: str,
+    output: str,
+) -> None:
+    """Check a live WebSocket endpoint: handshake, round trips, a hold, reconnects.
+
+    Exit 0 when every expectation holds, 1 when one does not, 2 on a usage error.
+    """
+    from ingressgen import commands
+    from ingressgen.probe.live import Live
+
+    request = commands.ProbeRequest(
+        url=url,
+        profile=profile,
+        scheme=scheme,
+        connect_to=connect_to,
+        headers=headers,
+        subprotocols=subprotocols,
+        insecure=insecure,
+        ca_file=ca_file,
+        pings=pings,
+        hold=hold,
+        idle=idle,
+        heartbeat=heartbeat,
+        reconnects=reconnects,
+        connections=connections,
+        send=send,
+        expect=expect,
+        timeout=timeout,
+        output=output,
+    )
+    live = Live(sys.stdout, sys.stderr, lines=output == "text", progress=sys.stderr.isatty())
+    _emit(commands.probe(request, live))
+
+
 def _check_version_option(version: str | None) -> None:
     if version is not None and version not in supported_kubernetes_versions():
         raise InputError(

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ingressgen.errors import Problem
     from ingressgen.findings import Finding
     from ingressgen.pipeline import RenderResult
+    from ingressgen.probe.live import Live
+    from ingressgen.probe.settings import ProbeSettings
+    from ingressgen.probe.target import Endpoint, Expectation
     from ingressgen.validation.findings import ValidationRun
     from ingressgen.validation.settings import ValidationSettings
 
@@ -256,3 +259,111 @@ def profile_schema() -> dict[str, Any]:
     from ingressgen.profile_schema import profile_schema
 
     return profile_schema()
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    """`ingressgen probe`'s options as typed on the command line; probe() checks them."""
+
+    url: str | None
+    profile: Path | None
+    scheme: str | None = None
+    connect_to: str | None = None
+    headers: Sequence[str] = ()
+    subprotocols: Sequence[str] = ()
+    insecure: bool = False
+    ca_file: Path | None = None
+    pings: int = 5
+    hold: str = "130s"
+    idle: bool = False
+    heartbeat: str | None = None
+    reconnects: int = 0
+    connections: int = 1
+    send: str | None = None
+    expect: str | None = None
+    timeout: str = "10s"
+    output: str = "text"
+
+
+def probe(request: ProbeRequest, live: Live) -> CommandReport:
+    """A live WebSocket check; the result lines reach `live` as each phase ends (text), or
+    the report holds one JSON document (json)."""
+    from ingressgen.errors import InputError
+
+    try:
+        import websockets  # noqa: F401  (the optional extra)
+    except ImportError:
+        raise InputError(
+            "ingressgen probe needs the 'websockets' package, which is not installed: "
+            "pip install 'ingressgen[probe]'"
+        ) from None
+    import asyncio
+
+    from ingressgen.probe import client, report, verdict
+
+    endpoint, expectation, chosen = _probe_plan(request)
+    for line in report.plan_lines(endpoint, chosen, expectation):
+        live.line(line)
+
+    def phase_done(phase: str, run: client.ProbeRun) -> None:
+        for line in report.phase_lines(phase, run, expectation):
+            live.line(line)
+
+    events = client.Events(phase_done=phase_done, status=live.status)
+    try:
+        run = asyncio.run(client.probe(endpoint, chosen, events))
+    finally:
+        live.clear()
+    found = verdict.findings(run, expectation)
+    exit_code = verdict.exit_code(found)
+    result = CommandReport(exit_code=exit_code)
+    if request.output == "json":
+        result.lines.append(report.json_document(run, expectation, found, exit_code))
+    else:
+        for line in report.result_lines(found, exit_code):
+            live.line(line)
+    return result
+
+
+def _probe_plan(request: ProbeRequest) -> tuple[Endpoint, Expectation, ProbeSettings]:
+    """The endpoint, the expectation and the checked settings; any mistake is exit 2."""
+    from ingressgen.errors import InputError
+    from ingressgen.probe import settings, target
+
+    if request.url is None and request.profile is None:
+        raise InputError(
+            "give a URL (e.g. wss://chat.example.com/ws) or --profile FILE to probe the "
+            "profile's endpoint"
+        )
+    if request.url is not None and request.scheme is not None:
+        raise InputError(
+            "--scheme applies to the URL derived from --profile; the URL given already says "
+            "ws:// or wss://"
+        )
+    if request.idle and request.heartbeat is not None:
+        raise InputError("--idle and --heartbeat exclude each other: choose one way to hold")
+    expectation = target.NO_PROFILE
+    url = request.url
+    if request.profile is not None:
+        url, expectation = target.profile_target(request.profile, request.scheme, request.url)
+    assert url is not None
+    endpoint = target.endpoint(url, request.connect_to)
+    settings.check_tls_options(request.insecure, request.ca_file, secure=endpoint.secure)
+    heartbeat = request.heartbeat
+    chosen = settings.ProbeSettings(
+        headers=tuple(settings.header(h) for h in request.headers),
+        subprotocols=tuple(settings.subprotocol(s) for s in request.subprotocols),
+        insecure=request.insecure,
+        ca_file=request.ca_file,
+        pings=request.pings,
+        hold=settings.seconds("--hold", request.hold),
+        heartbeat=None
+        if heartbeat is None
+        else settings.seconds("--heartbeat", heartbeat, allow_zero=False),
+        reconnects=request.reconnects,
+        connections=request.connections,
+        send=request.send,
+        expect=request.expect,
+        timeout=settings.seconds("--timeout", request.timeout, allow_zero=False),
+    )
+    return endpoint, expectation, chosen

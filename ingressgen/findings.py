@@ -6,6 +6,10 @@ and `info`. The table below is the rules' documentation; the README lists it and
 the two in step. No level blocks output except `error`; `--fail-on LEVEL` turns findings at or
 above it into exit 1 after the output is written, `-q` hides `info`, and `--ignore RULE` or the
 profile annotation `ingressgen.dev/ignore: "rule-a,rule-b"` silences a rule.
+
+`PROBE_RULES` is its sibling for what `ingressgen probe` measures on a live endpoint: the same
+ids and levels, so a probe result can be cited next to the profile finding it confirms or
+refutes (`probe-idle-cut` beside `websocket-heartbeat-vs-idle-cut`).
 """
 
 from __future__ import annotations
@@ -175,9 +179,73 @@ PROFILE_RULES: Mapping[str, Rule] = {
 }
 
 
+# What `ingressgen probe` reports about a live endpoint, by id. Levels follow the same seed
+# table: a service nobody can connect to is critical, connections that drop are high.
+PROBE_RULES: Mapping[str, Rule] = {
+    "probe-unreachable": Rule(
+        Level.CRITICAL,
+        "probe: no TCP connection to the endpoint (the name does not resolve, the port refuses, "
+        "or nothing answers in time)",
+    ),
+    "probe-tls-failed": Rule(
+        Level.CRITICAL,
+        "probe: the TLS handshake failed or the certificate is not trusted (--ca-file trusts its "
+        "CA, --insecure looks past it)",
+    ),
+    "probe-handshake-failed": Rule(
+        Level.CRITICAL,
+        "probe: the upgrade request got no 101 Switching Protocols (another status, an invalid "
+        "answer, or none in time)",
+    ),
+    "probe-subprotocol-refused": Rule(
+        Level.HIGH,
+        "probe: the server selected none of the subprotocols offered with --subprotocol",
+    ),
+    "probe-pong-missing": Rule(
+        Level.HIGH,
+        "probe: a ping got no pong within --timeout",
+    ),
+    "probe-echo-mismatch": Rule(
+        Level.HIGH,
+        "probe: the message after --send differed from --expect, or none came in time",
+    ),
+    "probe-idle-cut": Rule(
+        Level.HIGH,
+        "probe: an idle connection was cut near idleTimeoutSeconds, as the profile expects: "
+        "clients need a heartbeat (the measured side of websocket-heartbeat-vs-idle-cut)",
+    ),
+    "probe-idle-timeout-mismatch": Rule(
+        Level.HIGH,
+        "probe: the idle cut the profile expects near idleTimeoutSeconds came at another time or "
+        "not at all: the profile's idleTimeoutSeconds does not match the endpoint",
+    ),
+    "probe-connection-dropped": Rule(
+        Level.HIGH,
+        "probe: a connection expected to stay open (MetalLB, no profile, or a heartbeat under "
+        "the idle cut) closed during the hold",
+    ),
+    "probe-reconnect-failed": Rule(
+        Level.HIGH,
+        "probe: a reconnect (--reconnect) did not re-establish the connection",
+    ),
+    "probe-hold-too-short": Rule(
+        Level.INFO,
+        "probe: the hold ended before the expected idle cut could be seen; a longer --hold "
+        "would show it",
+    ),
+    "probe-tls-unverified": Rule(
+        Level.INFO,
+        "probe: --insecure: the server's certificate was not verified",
+    ),
+}
+
+# Every rule a Finding may name.
+RULES: Mapping[str, Rule] = {**PROFILE_RULES, **PROBE_RULES}
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One located finding of a profile rule."""
+    """One located finding of a profile or probe rule."""
 
     rule: str
     message: str
@@ -185,12 +253,12 @@ class Finding:
     profiles: tuple[str, ...] = ()  # ids of the profiles concerned, for their own ignores
 
     def __post_init__(self) -> None:
-        if self.rule not in PROFILE_RULES:
+        if self.rule not in RULES:
             raise KeyError(f"ingressgen bug: finding of unregistered rule {self.rule!r}")
 
     @property
     def level(self) -> Level:
-        return PROFILE_RULES[self.rule].level
+        return RULES[self.rule].level
 
     def __str__(self) -> str:
         text = f"{self.level}: {self.message} ({self.rule})"

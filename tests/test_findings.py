@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ingressgen.findings import PROFILE_RULES, Finding, Level
+from ingressgen.findings import PROBE_RULES, PROFILE_RULES, RULES, Finding, Level
 from tests.conftest import REPO, Result, cloudflare_profile, metallb_profile, snapshot, write
 
 Run = Callable[..., Result]
@@ -154,9 +154,14 @@ def test_every_finding_names_a_registered_rule() -> None:
     assert Level.named("high") > Level.named("medium") > Level.named("info")
 
 
-def test_the_readme_lists_every_profile_rule_with_its_level() -> None:
+def test_the_readme_lists_every_profile_and_probe_rule_with_its_level() -> None:
     readme = (REPO / "README.md").read_text()
     listed = dict(
         re.findall(r"^\| `([a-z0-9-]+)` \| (error|critical|high|medium|low|info) \|", readme, re.M)
     )
-    assert listed == {rule: str(spec.level) for rule, spec in PROFILE_RULES.items()}
+    assert listed == {rule: str(spec.level) for rule, spec in RULES.items()}
+    assert not set(PROFILE_RULES) & set(PROBE_RULES)
+    # the probe's rules sit in the probe's section, the profile rules before it
+    probe_section = readme.index("## Probing a live endpoint")
+    assert all(readme.index(f"| `{rule}` |") > probe_section for rule in PROBE_RULES)
+    assert all(readme.index(f"| `{rule}` |") < probe_section for rule in PROFILE_RULES)
