@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -11,7 +12,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ingressgen import interrupts
-from ingressgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, IngressgenError, InputError
+from ingressgen.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    IngressgenError,
+    InputError,
+)
 from ingressgen.findings import GATE_LEVELS
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 from ingressgen.report_formats import REPORT_FORMATS
@@ -217,10 +224,19 @@ def validate(
 
 def _emit(report: CommandReport) -> NoReturn:
     """Notes to stderr, results to stdout, then the report's exit code."""
-    for note in report.notes:
-        click.echo(note, err=True)
-    for line in report.lines:
-        click.echo(line)
+    try:
+        for note in report.notes:
+            click.echo(note, err=True)
+        for line in report.lines:
+            click.echo(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the reader has gone (`| head`): what it read is what it wanted
+    except OSError as error:  # a full disk behind >
+        # out/ may already be written: say that the report, not the render, failed.
+        with contextlib.suppress(OSError):
+            click.echo(f"error: could not write the report: {error.strerror}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     sys.exit(report.exit_code)
 
 

@@ -33,11 +33,21 @@ class Location:
         return (self.file, self.line or 0, self.column or 0)
 
     def __str__(self) -> str:
+        file = shown_file_name(self.file)
         if self.line is None:
-            return self.file
+            return file
         if self.column is None:
-            return f"{self.file}:{self.line}"
-        return f"{self.file}:{self.line}:{self.column}"
+            return f"{file}:{self.line}"
+        return f"{file}:{self.line}:{self.column}"
+
+
+def shown_file_name(name: str) -> str:
+    """A file name as messages print it: a control character in it (a terminal escape that
+    would clear the screen, a line break that would fake a second message) is written escaped,
+    as Python writes it in a string."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

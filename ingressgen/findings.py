@@ -58,6 +58,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "a field or value of the profile is not valid, or its fields contradict each other (the "
         "message says which and what would be valid)",
     ),
+    "profile-secret-value": Rule(
+        Level.ERROR,
+        "a profile value looks like a credential (a private key, a tunnel token, an access key, "
+        "a password): secrets are referenced by Secret name, never written into out/",
+    ),
     "profile-folder-shared": Rule(
         Level.ERROR, "two profiles have one namespace/name, so both would write one out/ folder"
     ),

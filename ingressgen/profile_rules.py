@@ -7,7 +7,9 @@ so users meet problems at their own file's line, not later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from ingressgen.errors import Problem
 from ingressgen.findings import IGNORE_ANNOTATION, PROFILE_RULES, Level, ignored_rules
@@ -26,7 +28,21 @@ RESERVED_PREFIXES = (
 )
 
 
+# What a credential looks like, by kind; the value itself is never repeated in a message.
+SECRET_SHAPES = (
+    ("a PEM private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    # A Cloudflare tunnel token is base64 of {"a": account, "t": tunnel, "s": secret}.
+    ("a Cloudflare tunnel token", re.compile(r"eyJhIjoi[A-Za-z0-9+/=_-]{20,}")),
+    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    (
+        "a password or token assignment",
+        re.compile(r"(?i)\b(?:password|passwd|token|secret|api[_-]?key)\s*[=:]\s*[^\s,;&]{4,}"),
+    ),
+)
+
+
 def check(loaded: LoadedProfile) -> Iterator[Problem]:
+    yield from _secrets(loaded)
     profile = loaded.profile
     spec = profile.spec
     if spec.websocket is not None and spec.protocol != "websocket":
@@ -53,6 +69,34 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
                 "(hostname, metallb, cloudflareTunnel); remove it from metadata.annotations",
                 at_key=True,
             )
+
+
+def _secrets(loaded: LoadedProfile) -> Iterator[Problem]:
+    """A credential written into a profile would be copied into out/, which is committed."""
+    for path, value in _strings(loaded.profile.model_dump(by_alias=True, exclude_none=True), ()):
+        for kind, shape in SECRET_SHAPES:
+            if shape.search(value):
+                yield loaded.problem(
+                    path,
+                    f"looks like {kind}: ingressgen never writes secrets into out/, which is "
+                    "committed; keep it in a Secret and name that Secret (e.g. "
+                    "spec.cloudflareTunnel.credentialsSecret, a BGP peer's passwordSecret)",
+                    rule="profile-secret-value",
+                )
+                break
+
+
+def _strings(
+    value: Any, path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
 
 
 def _unknown_ignored_rules(loaded: LoadedProfile, key: str) -> Iterator[Problem]:

@@ -33,6 +33,10 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         {"a.yaml": metallb_profile(**{"spec.service.port": 0})},
         "p/a.yaml",
     ),
+    "profile-secret-value": (
+        {"a.yaml": metallb_profile(**{"metadata.annotations": {"note": "password=hunter22"}})},
+        "p/a.yaml",
+    ),
     "profile-folder-shared": (
         {"a.yaml": metallb_profile(), "b.yaml": metallb_profile()},
         "p/b.yaml",

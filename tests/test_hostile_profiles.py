@@ -86,3 +86,75 @@ def test_a_few_aliases_are_fine(workdir: Path, run: Run) -> None:
     write(workdir, {"p/a.yaml": text})
     result = run("render", "p")
     assert result.code == 0, result.err
+
+
+def test_a_file_name_with_a_terminal_escape_is_printed_escaped(workdir: Path, run: Run) -> None:
+    name = "p/clear\x1b[2Jscreen.yaml"
+    write(workdir, {name: metallb_profile(**{"spec.service.port": 0})})
+    result = run("render", "p")
+    assert result.code == 2
+    assert "\x1b" not in result.err and "p/clear\\x1b[2Jscreen.yaml:" in result.err
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_a_bug(workdir: Path) -> None:
+    import subprocess
+    import sys
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    write(workdir, {"p/a.yaml": metallb_profile()})
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ingressgen", "render", "p", "--stdout"],
+            cwd=workdir,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert "could not write the report: No space left on device" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_relative_xdg_cache_home_is_ignored(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingressgen.validation.schemas.cache import cache_root
+
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert cache_root().is_absolute() and "relative" not in str(cache_root())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(workdir / "abs"))
+    assert cache_root() == workdir / "abs" / "ingressgen"
+
+
+@pytest.mark.parametrize(
+    ("changes", "kind"),
+    [
+        (
+            {"metadata.annotations": {"k": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"}},
+            "a PEM private key",
+        ),
+        (
+            {"metadata.annotations": {"k": "eyJhIjoiYWJjIiwidCI6ImRlZiIsInMiOiJnaGkifQ=="}},
+            "tunnel token",
+        ),
+        ({"metadata.labels": {"key": "AKIAABCDEFGHIJKLMNOP"}}, "an AWS access key"),
+        ({"metadata.annotations": {"db": "postgres://x?password=s3cret!"}}, "password or token"),
+    ],
+)
+def test_a_credential_in_a_profile_is_refused_and_never_echoed(
+    workdir: Path, run: Run, changes: dict[str, object], kind: str
+) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile(**changes)})
+    result = run("render", "p")
+    assert result.code == 2 and kind in result.err
+    for secret in ("MIIE", "YWJj", "ABCDEFGHIJ", "s3cret"):
+        assert secret not in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_words_that_only_mention_secrets_pass(workdir: Path, run: Run) -> None:
+    annotations = {"docs": "the password is in the Secret chat-db", "token-ttl": "3600"}
+    write(workdir, {"p/a.yaml": metallb_profile(**{"metadata.annotations": annotations})})
+    assert run("render", "p").code == 0

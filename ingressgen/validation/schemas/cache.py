@@ -13,7 +13,12 @@ from pathlib import Path
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    # The XDG spec: a relative $XDG_CACHE_HOME is invalid and ignored (it would put the cache
+    # in whatever folder the command runs in).
+    configured = os.environ.get("XDG_CACHE_HOME", "")
+    base = (
+        configured if os.path.isabs(configured) else os.path.join(os.path.expanduser("~"), ".cache")
+    )
     return Path(base) / "ingressgen"
 
 
