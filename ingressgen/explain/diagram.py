@@ -53,9 +53,9 @@ def flowchart(loaded: LoadedProfile) -> list[str]:
             _node("tunnel", cloudflared),
             _node("svc", service),
             _node("pods", pods),
-            _edge("client", f"HTTPS/WSS; {idle}", "edge"),
-            _edge("edge", "tunnel; edge restarts drop WebSockets", "tunnel"),
-            _edge("tunnel", "cluster IP, client IP only in a header; rollouts drop", "svc"),
+            _edge("client", f"HTTPS/WSS, {idle}", "edge"),
+            _edge("edge", "tunnel: edge restarts drop WebSockets", "tunnel"),
+            _edge("tunnel", "cluster IP, client IP only in a header, rollouts drop", "svc"),
             _edge("svc", affinity, "pods"),
         ]
     else:
@@ -77,7 +77,7 @@ def flowchart(loaded: LoadedProfile) -> list[str]:
             _node("node", node),
             _node("svc", f"Service {profile.metadata.namespace}/{lb_service_name(loaded)}"),
             _node("pods", pods),
-            _edge("client", "TCP passthrough, no duration limit; TLS by the workload", "lb"),
+            _edge("client", "TCP passthrough, no duration limit, TLS by the workload", "lb"),
             _edge("lb", failover, "node"),
             _edge("node", f"externalTrafficPolicy {policy}", "svc"),
             _edge("svc", "kube-proxy", "pods"),

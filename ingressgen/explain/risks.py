@@ -168,6 +168,9 @@ def endpoint(loaded: LoadedProfile) -> str:
 
 
 def client_endpoint_switch(loaded: LoadedProfile) -> Iterator[Finding]:
+    spec = loaded.profile.spec
+    if spec.exposure == "cloudflare-tunnel" and spec.protocol == "tcp":
+        return  # clients connect through 'cloudflared access tcp' (cloudflare-tcp-needs-access)
     yield _finding(
         loaded,
         "client-endpoint-switch",
