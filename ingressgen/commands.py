@@ -279,10 +279,7 @@ def explain(
     result = render_profiles(paths, None, options, _settings("embedded", (), ()))
     reports = model.build(result, frozenset(ignore))
     risks_writer, compare_writer = report.FORMATS[output]
-    if compare_exposures:
-        return CommandReport(lines=compare_writer(reports))
     worst = model.worst(reports)
     failed = fail_on is not None and worst is not None and worst >= Level.named(fail_on)
-    return CommandReport(
-        exit_code=EXIT_CHECK_FAILED if failed else EXIT_OK, lines=risks_writer(reports)
-    )
+    writer = compare_writer if compare_exposures else risks_writer
+    return CommandReport(exit_code=EXIT_CHECK_FAILED if failed else EXIT_OK, lines=writer(reports))

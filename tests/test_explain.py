@@ -331,3 +331,9 @@ def test_readme_shows_the_real_markdown_report(run: Run, monkeypatch: pytest.Mon
         "explain", "profiles/messaging-service.yaml", "--compare-exposures", "-o", "markdown"
     ).out
     assert compare in (REPO / "README.md").read_text()
+
+
+def test_the_gate_applies_to_the_comparison_too(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": cloudflare_profile()})
+    assert run("explain", "p", "--compare-exposures", "--fail-on", "high").code == 1
+    assert run("explain", "p", "--compare-exposures", "--fail-on", "critical").code == 0
