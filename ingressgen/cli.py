@@ -19,6 +19,7 @@ from ingressgen.errors import (
     IngressgenError,
     InputError,
 )
+from ingressgen.explain import OUTPUT_FORMATS as EXPLAIN_FORMATS
 from ingressgen.findings import GATE_LEVELS
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 from ingressgen.report_formats import REPORT_FORMATS
@@ -238,6 +239,62 @@ def _emit(report: CommandReport) -> NoReturn:
             click.echo(f"error: could not write the report: {error.strerror}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(EXPLAIN_FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format: text, markdown (with a Mermaid picture of the traffic path, for a "
+    "review comment) or json.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(GATE_LEVELS),
+    metavar="SEVERITY",
+    help=f"Exit 1 when a risk is at this level or above ({', '.join(GATE_LEVELS)}).",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="RULE",
+    help="Leave this rule's risks out (repeatable), like the ingressgen.dev/ignore annotation.",
+)
+@click.option(
+    "--exposure",
+    type=click.Choice(["metallb", "cloudflare-tunnel"]),
+    help="Explain the profiles as if their spec.exposure were this.",
+)
+@click.option(
+    "--compare-exposures",
+    is_flag=True,
+    help="Print Cloudflare Tunnel and MetalLB side by side for each profile instead.",
+)
+def explain(
+    paths: tuple[Path, ...],
+    output: str,
+    fail_on: str | None,
+    ignore: tuple[str, ...],
+    exposure: str | None,
+    compare_exposures: bool,
+) -> None:
+    """The risk report of profiles: every risk with its level, impact, fix and profile field."""
+    from ingressgen import commands
+
+    report = commands.explain(
+        list(paths),
+        output=output,
+        fail_on=fail_on,
+        ignore=ignore,
+        exposure=exposure,
+        compare_exposures=compare_exposures,
+    )
+    _emit(report)
 
 
 @cli.command()

@@ -367,3 +367,30 @@ def _probe_plan(request: ProbeRequest) -> tuple[Endpoint, Expectation, ProbeSett
         timeout=settings.seconds("--timeout", request.timeout, allow_zero=False),
     )
     return endpoint, expectation, chosen
+
+
+def explain(
+    paths: Sequence[Path],
+    *,
+    output: str = "text",
+    fail_on: str | None = None,
+    ignore: Sequence[str] = (),
+    exposure: str | None = None,
+    compare_exposures: bool = False,
+) -> CommandReport:
+    """The risk report of profiles, rendered in memory (nothing is written); with
+    `compare_exposures`, the Cloudflare-versus-MetalLB table instead."""
+    from ingressgen.explain import model, report
+    from ingressgen.findings import Level
+    from ingressgen.loading import LoadOptions
+    from ingressgen.pipeline import render_profiles
+
+    _check_rule_ids(ignore)
+    options = LoadOptions(base_dir=Path.cwd(), out_dir=None, exposure=exposure)
+    result = render_profiles(paths, None, options, _settings("embedded", (), ()))
+    reports = model.build(result, frozenset(ignore))
+    risks_writer, compare_writer = report.FORMATS[output]
+    worst = model.worst(reports)
+    failed = fail_on is not None and worst is not None and worst >= Level.named(fail_on)
+    writer = compare_writer if compare_exposures else risks_writer
+    return CommandReport(exit_code=EXIT_CHECK_FAILED if failed else EXIT_OK, lines=writer(reports))

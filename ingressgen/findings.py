@@ -181,6 +181,41 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.INFO,
         "a ServiceProfileBase is read for its overlays but never rendered on its own",
     ),
+    # The rules below are computed by `ingressgen explain` only (ingressgen/explain/risks.py):
+    # the seed's risks that no other rule covers.
+    "exposure-not-public": Rule(
+        Level.CRITICAL,
+        "explain: every address the MetalLB Service can get is private (RFC 1918, CGNAT, "
+        "unique-local, link-local, loopback): clients outside the network cannot connect",
+    ),
+    "websocket-affinity-not-per-client": Rule(
+        Level.MEDIUM,
+        "explain: session affinity wanted with service.replicas > 1 on a path that balances per "
+        "connection (cloudflared reaches the Service's cluster IP): a reconnect may land on "
+        "another pod",
+    ),
+    "websocket-delivery-undeclared": Rule(
+        Level.MEDIUM,
+        "explain: no websocket.delivery: messages sent while a WebSocket reconnects may be lost",
+    ),
+    "cloudflared-single-replica": Rule(
+        Level.MEDIUM,
+        "explain: one cloudflared replica: each of its restarts or rollouts cuts every "
+        "connection of the tunnel",
+    ),
+    "metallb-workload-tls-certificate": Rule(
+        Level.MEDIUM,
+        "explain: a hostname and WebSocket behind MetalLB's TCP passthrough: the workload "
+        "needs its own certificate for wss://",
+    ),
+    "client-endpoint-switch": Rule(
+        Level.INFO,
+        "explain: clients must switch their base URL to the new endpoint",
+    ),
+    "websocket-upgrade-test": Rule(
+        Level.INFO,
+        "explain: test the WebSocket upgrade through the new endpoint before switching clients",
+    ),
 }
 
 

@@ -68,6 +68,11 @@ class WebSocket(StrictModel):
     session_affinity: bool = Field(
         default=False, description="A client must come back to the same pod."
     )
+    delivery: Literal["at-most-once", "at-least-once", "exactly-once"] | None = Field(
+        default=None,
+        description="The message delivery guarantee the application keeps across reconnects "
+        "(used by the risk report).",
+    )
 
 
 class Spec(StrictModel):

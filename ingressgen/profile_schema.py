@@ -44,6 +44,7 @@ EXAMPLES: dict[str, list[Any]] = {
     "WebSocket.path": ["/ws"],
     "WebSocket.heartbeatSeconds": [30],
     "WebSocket.sessionAffinity": [True],
+    "WebSocket.delivery": ["at-least-once", "at-most-once", "exactly-once"],
     "CloudflareTunnel.mode": ["cloudflared", "ingress-controller", "operator"],
     "CloudflareTunnel.tunnel": ["edge"],
     "CloudflareTunnel.tunnelKind": ["ClusterTunnel", "Tunnel"],
