@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1177,9 +1179,18 @@ def test_rule(case: tuple[str, str, dict[str, Any], tuple[str | int, ...] | None
         assert all(f.message for f in fired)
 
 
+def _cases_of_every_rule_module() -> list[tuple[str, str, dict[str, Any], Any]]:
+    """These cases and the CASES of each tests/test_rules_<module>.py."""
+    cases = list(CASES)
+    for path in sorted(Path(__file__).parent.glob("test_rules_*.py")):
+        cases += getattr(importlib.import_module(f"tests.{path.stem}"), "CASES", [])
+    return cases
+
+
 def test_every_rule_is_tested_on_both_sides() -> None:
-    accepted = {rule for rule, _, _, expected in CASES if expected is None}
-    refused = {rule for rule, _, _, expected in CASES if expected is not None}
+    cases = _cases_of_every_rule_module()
+    accepted = {rule for rule, _, _, expected in cases if expected is None}
+    refused = {rule for rule, _, _, expected in cases if expected is not None}
     ids = {rule.id for rule in all_rules()}
     assert ids - accepted == set(), "rules without a case they accept"
     assert ids - refused == set(), "rules without a case they refuse"
