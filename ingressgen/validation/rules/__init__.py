@@ -11,12 +11,28 @@ import functools
 from typing import Any
 
 from ingressgen.validation.findings import Finding
-from ingressgen.validation.rules import configmap, ingress, meta, pods, service, workloads
+from ingressgen.validation.rules import (
+    configmap,
+    ingress,
+    jobs,
+    meta,
+    pods,
+    service,
+    workloads,
+)
 from ingressgen.validation.rules.base import RULES, Rule, RuleContext, kind_key
 
 __all__ = ["RULES", "Rule", "RuleContext", "all_rules", "check_object", "context_for"]
 
-_MODULES = (meta, service, ingress, configmap, workloads, pods)  # imported for their registrations
+_MODULES = (
+    meta,
+    service,
+    ingress,
+    configmap,
+    workloads,
+    pods,
+    jobs,
+)  # imported for their registrations
 
 
 def all_rules() -> list[Rule]:
