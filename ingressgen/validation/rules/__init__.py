@@ -12,6 +12,7 @@ from typing import Any
 
 from ingressgen.validation.findings import Finding
 from ingressgen.validation.rules import (
+    apps,
     configmap,
     ingress,
     jobs,
@@ -32,6 +33,7 @@ _MODULES = (
     workloads,
     pods,
     jobs,
+    apps,
 )  # imported for their registrations
 
 
