@@ -13,6 +13,7 @@ from typing import Any
 from ingressgen.validation.findings import Finding
 from ingressgen.validation.rules import (
     apps,
+    autoscaling,
     configmap,
     ingress,
     jobs,
@@ -34,6 +35,7 @@ _MODULES = (
     pods,
     jobs,
     apps,
+    autoscaling,
 )  # imported for their registrations
 
 
