@@ -18,6 +18,7 @@ from ingressgen.validation.rules import (
     ingress,
     jobs,
     meta,
+    networkpolicy,
     pods,
     service,
     workloads,
@@ -36,6 +37,7 @@ _MODULES = (
     jobs,
     apps,
     autoscaling,
+    networkpolicy,
 )  # imported for their registrations
 
 
