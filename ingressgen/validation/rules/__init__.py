@@ -16,6 +16,7 @@ from ingressgen.validation.rules import (
     autoscaling,
     configmap,
     ingress,
+    ingressclass,
     jobs,
     meta,
     networkpolicy,
@@ -38,6 +39,7 @@ _MODULES = (
     apps,
     autoscaling,
     networkpolicy,
+    ingressclass,
 )  # imported for their registrations
 
 
