@@ -21,6 +21,7 @@ from ingressgen.validation.rules import (
     meta,
     networkpolicy,
     pods,
+    secrets,
     service,
     workloads,
 )
@@ -40,6 +41,7 @@ _MODULES = (
     autoscaling,
     networkpolicy,
     ingressclass,
+    secrets,
 )  # imported for their registrations
 
 
