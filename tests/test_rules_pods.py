@@ -537,6 +537,19 @@ CASES: list[Case] = [
         patched(STATEFULSET, **{f"{STS_POD}.containers.0.image": DELETE}),
         p(*STS_POD_PATH, "containers", 0, "image"),
     ),
+    # ---- container names: unique across init, regular and ephemeral containers ----
+    (
+        "pod-containers",
+        V35,
+        patched(POD, **{"spec.ephemeralContainers": [{"name": "web", "image": "busybox"}]}),
+        p("spec", "ephemeralContainers", 0, "name"),
+    ),
+    (
+        "pod-containers",
+        V35,
+        patched(POD, **{"spec.ephemeralContainers": [{"name": "debugger", "image": "busybox"}]}),
+        OK,
+    ),
     # ---- restart policy ----
     ("pod-restart-policy", V35, POD, OK),
     ("pod-restart-policy", V35, patched(POD, **{"spec.restartPolicy": "OnFailure"}), OK),

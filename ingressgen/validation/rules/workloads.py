@@ -201,9 +201,9 @@ def pod_spec_path(obj: dict[str, Any]) -> FieldPath | None:
     return None
 
 
-def pod_spec(obj: dict[str, Any], context: RuleContext) -> tuple[FieldPath, dict[str, Any]] | None:
-    """The pod spec the API server validates in this object, with its path; None when there is
-    none, or when the target version does not validate it (a StatefulSet before 1.34)."""
+def _find_pod_spec(
+    obj: dict[str, Any], context: RuleContext
+) -> tuple[FieldPath, dict[str, Any]] | None:
     path = pod_spec_path(obj)
     if path is None:
         return None
@@ -215,22 +215,35 @@ def pod_spec(obj: dict[str, Any], context: RuleContext) -> tuple[FieldPath, dict
     return path, mapping(node)
 
 
-_last: list[Any] = [None, None, []]  # [object, version, its containers]: several rules ask in a row
+# [object, version, its pod spec, its containers]: a dozen rules ask in a row about one object.
+_last: list[Any] = [None, None, None, []]
 
 
-def containers(obj: dict[str, Any], context: RuleContext) -> list[tuple[FieldPath, dict[str, Any]]]:
-    """(path, container) for the init, regular and ephemeral containers of the pod spec."""
+def _remember(obj: dict[str, Any], context: RuleContext) -> None:
     if _last[0] is obj and _last[1] == context.version:
-        found_containers: list[tuple[FieldPath, dict[str, Any]]] = _last[2]
-        return found_containers
-    found = pod_spec(obj, context)
-    found_containers = []
+        return
+    found = _find_pod_spec(obj, context)
+    found_containers: list[tuple[FieldPath, dict[str, Any]]] = []
     if found is not None:
         path, pod = found
         for field in CONTAINER_LISTS:
             for index, container in items(pod.get(field)):
                 found_containers.append(((*path, field, index), container))
-    _last[0], _last[1], _last[2] = obj, context.version, found_containers
+    _last[0], _last[1], _last[2], _last[3] = obj, context.version, found, found_containers
+
+
+def pod_spec(obj: dict[str, Any], context: RuleContext) -> tuple[FieldPath, dict[str, Any]] | None:
+    """The pod spec the API server validates in this object, with its path; None when there is
+    none, or when the target version does not validate it (a StatefulSet before 1.34)."""
+    _remember(obj, context)
+    found: tuple[FieldPath, dict[str, Any]] | None = _last[2]
+    return found
+
+
+def containers(obj: dict[str, Any], context: RuleContext) -> list[tuple[FieldPath, dict[str, Any]]]:
+    """(path, container) for the init, regular and ephemeral containers of the pod spec."""
+    _remember(obj, context)
+    found_containers: list[tuple[FieldPath, dict[str, Any]]] = _last[3]
     return found_containers
 
 
