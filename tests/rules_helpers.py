@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from hypothesis import strategies as st
+
 from ingressgen.validation.findings import FieldPath
 from ingressgen.validation.rules import check_object
 
@@ -113,6 +115,8 @@ def p(*parts: str | int) -> tuple[str | int, ...]:
 
 
 V35, V36 = "1.35", "1.36"
+# The versions the per-kind rule modules check their cases on.
+VERSIONS = ("1.25", "1.27", "1.29", "1.31", "1.33", "1.34", "1.36", "1.37")
 OK = None
 
 Case = tuple[str, str, dict[str, Any], FieldPath | None]
@@ -125,6 +129,11 @@ def case_ids(cases: list[Case]) -> list[str]:
     ]
 
 
+def case_id(case: Case) -> str:
+    rule, version, obj, expected = case
+    return f"{rule}-{version}-{obj.get('kind')}-{'ok' if expected is None else 'bad'}"
+
+
 def check_case(case: Case) -> None:
     """The case's rule fires at the expected path (with a message), or not at all for OK."""
     rule, version, obj, expected = case
@@ -134,3 +143,53 @@ def check_case(case: Case) -> None:
     else:
         assert expected in [f.path for f in fired], fired
         assert all(f.message for f in fired)
+
+
+# Values of every JSON type, nested a little: what a hostile manifest may put anywhere.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "spec",
+                    "template",
+                    "containers",
+                    "type",
+                    "ports",
+                    "port",
+                    "x",
+                    "0",
+                    "data",
+                ]
+            ),
+            children,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+def mangle(base: dict[str, Any], replacements: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A copy of base with values replaced at dotted paths (parents created as mappings)."""
+    obj = copy.deepcopy(base)
+    for dotted, value in replacements:
+        *parents, last = dotted.split(".")
+        node: Any = obj
+        for part in parents:
+            child = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                child = {}
+                if isinstance(node, dict):
+                    node[part] = child
+            node = child
+        if isinstance(node, dict):
+            node[last] = value
+    return obj

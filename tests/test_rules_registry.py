@@ -4,29 +4,36 @@ the README and tested on both sides, and no rule crashing on malformed objects."
 from __future__ import annotations
 
 import copy
+import importlib
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingressgen.validation.rules import all_rules, check_object
-from tests import (
-    test_rules_configmap,
-    test_rules_ingress,
-    test_rules_meta,
-    test_rules_service,
-    test_rules_workloads,
-)
 from tests.conftest import REPO
-from tests.rules_helpers import CONFIGMAP, DEPLOYMENT, INGRESS, LB, PDB, SERVICE, patched
+from tests.rules_helpers import (
+    CONFIGMAP,
+    DEPLOYMENT,
+    INGRESS,
+    LB,
+    PDB,
+    SERVICE,
+    json_values,
+    patched,
+)
 
-CASES = [
-    *test_rules_meta.CASES,
-    *test_rules_service.CASES,
-    *test_rules_ingress.CASES,
-    *test_rules_configmap.CASES,
-    *test_rules_workloads.CASES,
-]
+
+def _cases_of_every_rule_module() -> list[Any]:
+    """The CASES of each tests/test_rules_<module>.py: one per rule module."""
+    cases: list[Any] = []
+    for path in sorted(Path(__file__).parent.glob("test_rules_*.py")):
+        cases += getattr(importlib.import_module(f"tests.{path.stem}"), "CASES", [])
+    return cases
+
+
+CASES = _cases_of_every_rule_module()
 
 
 def test_every_rule_is_tested_on_both_sides() -> None:
@@ -71,16 +78,6 @@ def test_rules_only_apply_to_their_group() -> None:
     assert [f.rule for f in check_object(custom, "1.35")] == []
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(["name", "spec", "ports", "port", "x", "0"]), children, max_size=3
-        )
-    ),
-    max_leaves=12,
-)
 SHAPES = [SERVICE, INGRESS, CONFIGMAP, DEPLOYMENT, PDB]
 
 

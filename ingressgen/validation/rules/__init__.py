@@ -11,12 +11,38 @@ import functools
 from typing import Any
 
 from ingressgen.validation.findings import Finding
-from ingressgen.validation.rules import configmap, ingress, meta, service, workloads
+from ingressgen.validation.rules import (
+    apps,
+    autoscaling,
+    configmap,
+    ingress,
+    ingressclass,
+    jobs,
+    meta,
+    networkpolicy,
+    pods,
+    secrets,
+    service,
+    workloads,
+)
 from ingressgen.validation.rules.base import RULES, Rule, RuleContext, kind_key
 
 __all__ = ["RULES", "Rule", "RuleContext", "all_rules", "check_object", "context_for"]
 
-_MODULES = (meta, service, ingress, configmap, workloads)  # imported for their registrations
+_MODULES = (
+    meta,
+    service,
+    ingress,
+    configmap,
+    workloads,
+    pods,
+    jobs,
+    apps,
+    autoscaling,
+    networkpolicy,
+    ingressclass,
+    secrets,
+)  # imported for their registrations
 
 
 def all_rules() -> list[Rule]:

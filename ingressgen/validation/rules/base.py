@@ -23,6 +23,9 @@ Check = Callable[[dict[str, Any], "RuleContext"], Iterator[Violation]]
 RELAXED_SERVICE_NAMES_FROM = (1, 36)  # RelaxedServiceNameValidation: DNS-1123 label names
 STRICT_IP_CIDR_FROM = (1, 36)  # StrictIPCIDRValidation: no leading zeros, mapped IPs, host bits
 RELAXED_ENV_NAMES_FROM = (1, 32)  # RelaxedEnvironmentVariableValidation: beta and on in 1.32
+# Before 1.34 (kubernetes#131790) a StatefulSet's pod template was not validated as a pod spec on
+# create: only its labels, annotations, restartPolicy and activeDeadlineSeconds were checked.
+STATEFULSET_POD_TEMPLATE_FROM = (1, 34)
 
 
 class RuleContext:
@@ -46,6 +49,10 @@ class RuleContext:
     @property
     def relaxed_env_names(self) -> bool:
         return self.version >= RELAXED_ENV_NAMES_FROM
+
+    @property
+    def statefulset_pod_templates(self) -> bool:
+        return self.version >= STATEFULSET_POD_TEMPLATE_FROM
 
 
 class Rule(NamedTuple):

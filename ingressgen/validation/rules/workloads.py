@@ -201,9 +201,13 @@ def pod_spec_path(obj: dict[str, Any]) -> FieldPath | None:
     return None
 
 
-def _pod_spec(obj: dict[str, Any]) -> tuple[FieldPath, dict[str, Any]] | None:
+def _find_pod_spec(
+    obj: dict[str, Any], context: RuleContext
+) -> tuple[FieldPath, dict[str, Any]] | None:
     path = pod_spec_path(obj)
     if path is None:
+        return None
+    if obj.get("kind") == "StatefulSet" and not context.statefulset_pod_templates:
         return None
     node: Any = obj
     for part in path:
@@ -211,22 +215,36 @@ def _pod_spec(obj: dict[str, Any]) -> tuple[FieldPath, dict[str, Any]] | None:
     return path, mapping(node)
 
 
-_last: list[Any] = [None, []]  # [object, its containers]: three rules ask in a row
+# [object, version, its pod spec, its containers]: a dozen rules ask in a row about one object.
+_last: list[Any] = [None, None, None, []]
 
 
-def _containers(obj: dict[str, Any]) -> list[tuple[FieldPath, dict[str, Any]]]:
-    if _last[0] is obj:
-        containers: list[tuple[FieldPath, dict[str, Any]]] = _last[1]
-        return containers
-    found = _pod_spec(obj)
-    containers = []
+def _remember(obj: dict[str, Any], context: RuleContext) -> None:
+    if _last[0] is obj and _last[1] == context.version:
+        return
+    found = _find_pod_spec(obj, context)
+    found_containers: list[tuple[FieldPath, dict[str, Any]]] = []
     if found is not None:
         path, pod = found
         for field in CONTAINER_LISTS:
             for index, container in items(pod.get(field)):
-                containers.append(((*path, field, index), container))
-    _last[0], _last[1] = obj, containers
-    return containers
+                found_containers.append(((*path, field, index), container))
+    _last[0], _last[1], _last[2], _last[3] = obj, context.version, found, found_containers
+
+
+def pod_spec(obj: dict[str, Any], context: RuleContext) -> tuple[FieldPath, dict[str, Any]] | None:
+    """The pod spec the API server validates in this object, with its path; None when there is
+    none, or when the target version does not validate it (a StatefulSet before 1.34)."""
+    _remember(obj, context)
+    found: tuple[FieldPath, dict[str, Any]] | None = _last[2]
+    return found
+
+
+def containers(obj: dict[str, Any], context: RuleContext) -> list[tuple[FieldPath, dict[str, Any]]]:
+    """(path, container) for the init, regular and ephemeral containers of the pod spec."""
+    _remember(obj, context)
+    found_containers: list[tuple[FieldPath, dict[str, Any]]] = _last[3]
+    return found_containers
 
 
 POD_KINDS = (
@@ -244,17 +262,18 @@ POD_KINDS = (
 @rule("pod-containers", kinds=POD_KINDS)
 def check_containers(obj: dict[str, Any], context: RuleContext) -> Iterator[Violation]:
     """A pod needs at least one container. Container names are required DNS-1123 labels, unique
-    across containers and init containers; `image` is required; `imagePullPolicy` is Always,
-    IfNotPresent or Never.
+    across init, regular and ephemeral containers; `image` is required; `imagePullPolicy` is
+    Always, IfNotPresent or Never. (A StatefulSet's pod template is checked from Kubernetes 1.34,
+    like every pod rule: before, the API server did not validate it.)
     """
-    found = _pod_spec(obj)
+    found = pod_spec(obj, context)
     if found is None:
         return
     path, pod = found
     if "containers" in pod and not sequence(pod.get("containers")):
         yield (*path, "containers"), "required: at least one container"
     seen: set[str] = set()
-    for where, container in _containers(obj):
+    for where, container in containers(obj, context):
         name = container.get("name")
         if not name:
             yield (*where, "name"), "required: a DNS-1123 label naming the container"
@@ -277,7 +296,7 @@ def check_container_ports(obj: dict[str, Any], context: RuleContext) -> Iterator
     """`containerPort` is required, 1..65535; `hostPort` is 0..65535; `protocol` is TCP, UDP or
     SCTP; a port `name` is an IANA port name, unique within the container.
     """
-    for where, container in _containers(obj):
+    for where, container in containers(obj, context):
         seen: set[str] = set()
         for index, port in items(container.get("ports")):
             at: FieldPath = (*where, "ports", index)
@@ -319,7 +338,7 @@ def check_env(obj: dict[str, Any], context: RuleContext) -> Iterator[Violation]:
     (RelaxedEnvironmentVariableValidation); before, a C identifier that may also hold '-' and
     '.'.
     """
-    for where, container in _containers(obj):
+    for where, container in containers(obj, context):
         for index, entry in items(container.get("env")):
             name = entry.get("name")
             if isinstance(name, str):
