@@ -124,6 +124,12 @@ def cli() -> None:
     help="Hide findings of level info (findings at low and above are always shown).",
 )
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list the YAML files in the folders that were skipped as not profiles.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["critical", "high", "medium", "low", "info"]),
     metavar="LEVEL",
@@ -150,6 +156,7 @@ def render(
     skip_kinds: tuple[str, ...],
     check: bool,
     quiet: bool,
+    verbose: bool,
     fail_on: str | None,
     ignore: tuple[str, ...],
 ) -> None:
@@ -169,6 +176,7 @@ def render(
         skip_kinds=skip_kinds,
         adopt=adopt,
         quiet=quiet,
+        verbose=verbose,
         ignore=ignore,
         fail_on=fail_on,
     )

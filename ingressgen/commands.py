@@ -45,6 +45,7 @@ def render(
     quiet: bool = False,
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
+    verbose: bool = False,
 ) -> CommandReport:
     from ingressgen.errors import InputError
     from ingressgen.findings import Level, shown
@@ -85,6 +86,12 @@ def render(
         if output == "text":
             raise
         return _render_report(output, error.exit_code, errors=error.problems, findings=findings)
+    if verbose:
+        skipped = [
+            f"skipped {path}: not a profile (no apiVersion ingressgen.dev/...)"
+            for path in result.ignored_files
+        ]
+        outcome.notes[:0] = skipped
     exit_code = outcome.exit_code
     threshold = Level.named(fail_on) if fail_on else None
     if threshold is not None and any(f.level >= threshold for f in findings):

@@ -210,7 +210,8 @@ def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
         notes,
         folder_ids,
         tuple(dict.fromkeys(skipped)),
-        tuple(collector.problems),
+        # A mistake in a base shared by several profiles is reported once.
+        tuple(dict.fromkeys(collector.problems)),
         {key: tuple(sorted(value)) for key, value in sorted(bases.items())},
         tuple(ignored),
     )

@@ -31,6 +31,9 @@ Run = Callable[..., Result]
 
 def _copy_examples(root: Path) -> None:
     shutil.copytree(REPO / "profiles", root / "profiles")
+    # The examples live in a repository: their overlays' base must lie inside it, wherever the
+    # command runs from.
+    (root / ".git").mkdir(exist_ok=True)
 
 
 def test_render_writes_the_examples_and_a_second_run_changes_nothing(
@@ -291,7 +294,7 @@ def test_validate_accepts_rendered_output_and_skips_kustomizations(workdir: Path
     assert run("render", "profiles", "--out", "out").code == 0
     result = run("validate", "out")
     assert result.code == 0, result.out
-    assert "6 objects: 6 valid, 0 invalid" in result.out
+    assert "12 objects: 12 valid, 0 invalid" in result.out
 
 
 def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run: Run) -> None:
@@ -376,7 +379,7 @@ def test_kubectl_kustomize_builds_every_output_folder(workdir: Path, run: Run) -
     )
     assert run("render", "profiles", "--out", "out").code == 0
     folders = sorted({p.parent for p in (workdir / "out").rglob("kustomization.yaml")})
-    assert len(folders) == 4
+    assert len(folders) == 6
     for folder in folders:
         built = subprocess.run(
             ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=False
