@@ -229,6 +229,77 @@ def schema() -> None:
     click.echo(json.dumps(commands.profile_schema(), indent=2, ensure_ascii=False))
 
 
+@cli.command()
+@click.argument("name", required=False)
+@click.option(
+    "--from-service",
+    "service_file",
+    metavar="FILE|-",
+    help="A Service manifest (kubectl get svc NAME -o yaml); '-' reads standard input.",
+)
+@click.option("--namespace", help="The profile's namespace (default: the Service's).")
+@click.option("--port", type=int, help="The Service port (with a Service: which of its ports).")
+@click.option("--target-port", help="The container port, number or name (default: the port's).")
+@click.option(
+    "--selector", multiple=True, metavar="KEY=VALUE", help="A pod label (repeatable; metallb)."
+)
+@click.option("--protocol", type=click.Choice(["websocket", "http", "grpc", "tcp"]))
+@click.option("--exposure", type=click.Choice(["metallb", "cloudflare-tunnel"]))
+@click.option("--hostname", help="The public hostname (required for cloudflare-tunnel).")
+@click.option("--address-pool", help="The MetalLB IPAddressPool (metallb).")
+@click.option("--tunnel", help="The tunnel's name or UUID (cloudflare-tunnel).")
+@click.option(
+    "--credentials-secret", help="An existing Secret with credentials.json (cloudflare-tunnel)."
+)
+@click.option(
+    "--out",
+    "out_file",
+    default="-",
+    show_default=True,
+    metavar="FILE|-",
+    help="Write the profile to this new file (never overwritten); '-' prints it.",
+)
+def init(
+    name: str | None,
+    service_file: str | None,
+    namespace: str | None,
+    port: int | None,
+    target_port: str | None,
+    selector: tuple[str, ...],
+    protocol: str | None,
+    exposure: str | None,
+    hostname: str | None,
+    address_pool: str | None,
+    tunnel: str | None,
+    credentials_secret: str | None,
+    out_file: str,
+) -> None:
+    """Start a profile from a Service manifest or from flags."""
+    from ingressgen import commands
+    from ingressgen.init_profile import Request
+
+    labels: dict[str, str] = {}
+    for item in selector:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--selector {item!r}: expected KEY=VALUE")
+        labels[key] = value
+    request = Request(
+        name=name,
+        namespace=namespace,
+        port=port,
+        target_port=target_port,
+        selector=labels,
+        protocol=protocol,
+        exposure=exposure,
+        hostname=hostname,
+        address_pool=address_pool,
+        tunnel=tunnel,
+        credentials_secret=credentials_secret,
+    )
+    _emit(commands.init(request, service_file, out_file, from_flags_only=name is not None))
+
+
 def _check_version_option(version: str | None) -> None:
     if version is not None and version not in supported_kubernetes_versions():
         raise InputError(

@@ -18,6 +18,7 @@ from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION
 if TYPE_CHECKING:
     from ingressgen.errors import Problem
     from ingressgen.findings import Finding
+    from ingressgen.init_profile import Request as InitRequest
     from ingressgen.pipeline import RenderResult
     from ingressgen.validation.findings import ValidationRun
     from ingressgen.validation.settings import ValidationSettings
@@ -237,6 +238,53 @@ def _warning_lines(run: ValidationRun) -> list[str]:
     from ingressgen.validation import reports
 
     return [line for line in reports.text_lines(run) if line.startswith("warning: ")]
+
+
+def init(
+    request: InitRequest, service_file: str | None, out: str, from_flags_only: bool
+) -> CommandReport:
+    """A new profile on stdout (`--out -`, the default) or in a new file, never overwritten."""
+    import sys
+
+    from ingressgen import init_profile
+    from ingressgen.errors import InputError, Location, Problem
+
+    if service_file is None and not from_flags_only:
+        raise InputError("init needs a Service (--from-service FILE|-) or a NAME and flags")
+    if service_file is not None:
+        if service_file == "-":
+            text, display = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                text = Path(service_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                problem = Problem(Location(service_file), f"cannot read: {error}")
+                raise InputError(problems=[problem]) from None
+            display = service_file
+        body, missing = init_profile.from_service(text, display, request)
+    else:
+        body, missing = init_profile.from_flags(request)
+    target = None if out == "-" else Path(out)
+    modeline = f"# yaml-language-server: $schema={init_profile.schema_reference(target)}\n"
+    text = modeline + body
+    report = CommandReport()
+    todo = ", ".join(missing)
+    if target is None:
+        report.lines.append(text.rstrip("\n"))
+    else:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            message = "already exists; init never overwrites a file: choose another --out"
+            raise InputError(problems=[Problem(Location(out), message)]) from None
+        except OSError as error:
+            raise InputError(problems=[Problem(Location(out), f"cannot write: {error}")]) from None
+        report.notes.append(f"wrote {out}")
+    if missing:
+        report.notes.append(f"note: fill in the lines marked REQUIRED: {todo}")
+    return report
 
 
 def profile_schema() -> dict[str, Any]:
