@@ -238,6 +238,10 @@ def _profile_documents(file: Path, named: bool, reader: _Reader) -> list[Documen
         if not documents:
             message = "holds no YAML document; a profile file holds one or more profiles"
             raise InputError(problems=[Problem(Location(display_path(file)), message)])
+        strangers = [d for d in documents if not is_profile_document(d.data)]
+        if strangers:
+            # One clear error per document instead of every field of a foreign object.
+            raise InputError(problems=[_not_a_profile(d) for d in strangers])
         return documents
     profiles = [d for d in documents if is_profile_document(d.data)]
     if profiles and len(profiles) != len(documents):
@@ -252,6 +256,18 @@ def _profile_documents(file: Path, named: bool, reader: _Reader) -> list[Documen
         ]
         raise InputError(problems=problems)
     return profiles
+
+
+def _not_a_profile(document: Document) -> Problem:
+    data = document.data
+    found = data.get("apiVersion") if isinstance(data, dict) else None
+    path: tuple[str | int, ...] = ("apiVersion",) if isinstance(data, dict) and found else ()
+    got = f"{found!r} is not valid" if found else "not a profile: no apiVersion"
+    message = (
+        f"{got}; a file named on the command line must be an ingressgen profile "
+        f"(apiVersion: {API_VERSION}, kind: {PROFILE_KIND}), or an overlay starting with extends"
+    )
+    return Problem(document.locate(path), message, path)
 
 
 def _mentions_profile(file: Path) -> bool:

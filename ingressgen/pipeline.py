@@ -21,7 +21,7 @@ from ingressgen.errors import (
     ProblemCollector,
     tagged,
 )
-from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
+from ingressgen.findings import Finding, ignored_rules
 from ingressgen.loading import LoadOptions, LoadResult, load_profiles
 from ingressgen.output import GeneratedFile, RunScope, file_header, recorded_sources
 from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
@@ -95,11 +95,13 @@ def render_profiles(
         base_dir=options.base_dir,
         bases=frozenset(base for ids in loaded.bases.values() for base in ids),
     )
-    ignored = {
-        p.id: ignored_rules(p.profile.metadata.annotations)
-        for p in loaded.profiles
-        if IGNORE_ANNOTATION in p.profile.metadata.annotations
-    }
+    # Findings name profiles by file: when one file holds several profiles, a rule is silenced
+    # for it only when every one of them silences it (never hide a finding a profile still wants).
+    ignored: dict[str, frozenset[str]] = {}
+    for p in loaded.profiles:
+        rules = ignored_rules(p.profile.metadata.annotations)
+        ignored[p.id] = ignored[p.id] & rules if p.id in ignored else rules
+    ignored = {key: rules for key, rules in ignored.items() if rules}
     return RenderResult(
         files, list(dict.fromkeys(notes)), scope, rendered, verdicts, ignored, loaded.ignored
     )

@@ -127,3 +127,18 @@ def test_render_dot_at_the_repository_root_renders_the_profiles_and_nothing_else
     record = yaml.safe_load((workdir / "out/.ingressgen-record").read_text())
     sources = {s for ids in record["files"].values() for s in ids}
     assert sources and all(s.startswith("profiles/") for s in sources)
+
+
+def test_an_ignore_in_one_profile_of_a_file_does_not_silence_the_others(
+    workdir: Path, run: Run
+) -> None:
+    annotated = metallb_profile(
+        **{"metadata.annotations": {"ingressgen.dev/ignore": "metallb-tls-passthrough"}}
+    )
+    both = dump(annotated) + "---\n" + dump(metallb_profile(**{"metadata.name": "b"}))
+    write(workdir, {"p/all.yaml": both})
+    result = run("render", "p")
+    assert result.code == 0, result.err
+    assert "(metallb-tls-passthrough)" in result.err
+    write(workdir, {"p/all.yaml": dump(annotated)})
+    assert "(metallb-tls-passthrough)" not in run("render", "p").err
