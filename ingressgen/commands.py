@@ -288,6 +288,7 @@ def init(
 
 
 def profile_schema() -> dict[str, Any]:
+    from ingressgen.overlays import schema_with_overlays
     from ingressgen.profile import Profile
 
-    return Profile.model_json_schema(by_alias=True)
+    return schema_with_overlays(Profile.model_json_schema(by_alias=True))

@@ -185,3 +185,50 @@ def _depth(data: Any, path: Sequence[str | int]) -> int:
             return count
         node = node[part]
     return len(path)
+
+
+def schema_with_overlays(schema: dict[str, Any]) -> dict[str, Any]:
+    """The profile's JSON Schema, also accepting overlays and bases (for editors): a document
+    with `extends`, or of kind ServiceProfileBase, is checked field by field with nothing
+    required and `null` allowed (it removes a key); any other document is a full profile."""
+    root_keys = ("type", "properties", "required", "additionalProperties")
+    full_root = {key: schema[key] for key in root_keys if key in schema}
+    partial_root: dict[str, Any] = _partial(full_root)
+    partial_root["properties"][EXTENDS] = {
+        "type": "string",
+        "description": "Relative path of the base profile file this overlay changes.",
+    }
+    partial_root["properties"]["kind"] = {"enum": [PROFILE_KIND, BASE_KIND], "title": "Kind"}
+    defs = schema.get("$defs", {})
+    result = {key: value for key, value in schema.items() if key not in (*root_keys, "$defs")}
+    result["$defs"] = {**defs, **{f"{name}Partial": _partial(d) for name, d in defs.items()}}
+    result["type"] = "object"
+    result["if"] = {
+        "anyOf": [
+            {"required": [EXTENDS]},
+            {"required": ["kind"], "properties": {"kind": {"const": BASE_KIND}}},
+        ]
+    }
+    result["then"] = partial_root
+    result["else"] = full_root
+    return result
+
+
+def _partial(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_partial(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "required":
+            continue
+        if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+            result[key] = value + "Partial"
+        elif key == "properties" and isinstance(value, dict):
+            result[key] = {
+                name: {"anyOf": [_partial(sub), {"type": "null"}]} for name, sub in value.items()
+            }
+        else:
+            result[key] = _partial(value)
+    return result

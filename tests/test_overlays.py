@@ -252,3 +252,17 @@ def test_the_example_environments_render_from_one_base() -> None:
             REPO / "out" / namespace / "chat-gateway" / "service-chat-gateway-lb.yaml"
         ).read_text()
         assert "# Source: profiles/base/chat-gateway.yaml\n" in header
+
+
+def test_the_json_schema_accepts_overlays_and_bases_and_still_checks_them() -> None:
+    import jsonschema
+
+    schema = json.loads((REPO / "schema/profile.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((REPO / "profiles").rglob("*.yaml")):
+        assert not list(validator.iter_errors(yaml.safe_load(path.read_text()))), path
+    assert list(validator.iter_errors({"extends": "base.yaml", "spec": {"servce": {}}}))
+    assert list(validator.iter_errors({"extends": "base.yaml", "spec": {"protocol": "ftp"}}))
+    assert not list(validator.iter_errors({"extends": "base.yaml", "spec": {"hostname": None}}))
+    incomplete = metallb_profile(**{"metadata.namespace": None})
+    assert list(validator.iter_errors(incomplete))  # a full profile still needs every field
