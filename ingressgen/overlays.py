@@ -7,6 +7,7 @@ was written, in the base or in the overlay.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -81,9 +82,9 @@ def resolve(
             raise _error(current, f"extends makes a cycle: {chain}; a base may not extend itself")
         seen.append(real)
         layers.append(read_base(target, current))
-    data: Any = _without_extends(layers[-1].data)
-    for layer in reversed(layers[:-1]):
-        data = merge(data, _without_extends(layer.data))
+    # A copy: the documents are shared by every profile built on them, and the caller may set
+    # --exposure in the result.
+    data: Any = copy.deepcopy(_resolved_data_of(layers))
     if len(layers) > 1 and isinstance(data, dict) and document.own_kind is None:
         # The overlay is what renders: a ServiceProfileBase below it does not make it a base.
         data["kind"] = PROFILE_KIND
