@@ -143,6 +143,12 @@ def cli() -> None:
     help="Hide findings of level info (findings at low and above are always shown).",
 )
 @click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also list the YAML files in the folders that were skipped as not profiles.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(GATE_LEVELS),
     metavar="LEVEL",
@@ -170,6 +176,7 @@ def render(
     skip_kinds: tuple[str, ...],
     check: bool,
     quiet: bool,
+    verbose: bool,
     fail_on: str | None,
     ignore: tuple[str, ...],
 ) -> None:
@@ -189,6 +196,7 @@ def render(
         skip_kinds=skip_kinds,
         adopt=adopt,
         quiet=quiet,
+        verbose=verbose,
         ignore=ignore,
         fail_on=fail_on,
         stdout=stdout,
@@ -457,6 +465,77 @@ def probe(
     )
     live = Live(sys.stdout, sys.stderr, lines=output == "text", progress=sys.stderr.isatty())
     _emit(commands.probe(request, live))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option(
+    "--from-service",
+    "service_file",
+    metavar="FILE|-",
+    help="A Service manifest (kubectl get svc NAME -o yaml); '-' reads standard input.",
+)
+@click.option("--namespace", help="The profile's namespace (default: the Service's).")
+@click.option("--port", type=int, help="The Service port (with a Service: which of its ports).")
+@click.option("--target-port", help="The container port, number or name (default: the port's).")
+@click.option(
+    "--selector", multiple=True, metavar="KEY=VALUE", help="A pod label (repeatable; metallb)."
+)
+@click.option("--protocol", type=click.Choice(["websocket", "http", "grpc", "tcp"]))
+@click.option("--exposure", type=click.Choice(["metallb", "cloudflare-tunnel"]))
+@click.option("--hostname", help="The public hostname (required for cloudflare-tunnel).")
+@click.option("--address-pool", help="The MetalLB IPAddressPool (metallb).")
+@click.option("--tunnel", help="The tunnel's name or UUID (cloudflare-tunnel).")
+@click.option(
+    "--credentials-secret", help="An existing Secret with credentials.json (cloudflare-tunnel)."
+)
+@click.option(
+    "--out",
+    "out_file",
+    default="-",
+    show_default=True,
+    metavar="FILE|-",
+    help="Write the profile to this new file (never overwritten); '-' prints it.",
+)
+def init(
+    name: str | None,
+    service_file: str | None,
+    namespace: str | None,
+    port: int | None,
+    target_port: str | None,
+    selector: tuple[str, ...],
+    protocol: str | None,
+    exposure: str | None,
+    hostname: str | None,
+    address_pool: str | None,
+    tunnel: str | None,
+    credentials_secret: str | None,
+    out_file: str,
+) -> None:
+    """Start a profile from a Service manifest or from flags."""
+    from ingressgen import commands
+    from ingressgen.init_profile import Request
+
+    labels: dict[str, str] = {}
+    for item in selector:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--selector {item!r}: expected KEY=VALUE")
+        labels[key] = value
+    request = Request(
+        name=name,
+        namespace=namespace,
+        port=port,
+        target_port=target_port,
+        selector=labels,
+        protocol=protocol,
+        exposure=exposure,
+        hostname=hostname,
+        address_pool=address_pool,
+        tunnel=tunnel,
+        credentials_secret=credentials_secret,
+    )
+    _emit(commands.init(request, service_file, out_file, from_flags_only=name is not None))
 
 
 def _check_version_option(version: str | None) -> None:

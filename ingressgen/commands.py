@@ -19,6 +19,7 @@ from ingressgen.report_formats import REPORT_FORMATS
 if TYPE_CHECKING:
     from ingressgen.errors import Problem
     from ingressgen.findings import Finding
+    from ingressgen.init_profile import Request as InitRequest
     from ingressgen.pipeline import RenderResult
     from ingressgen.probe.live import Live
     from ingressgen.probe.settings import ProbeSettings
@@ -50,6 +51,7 @@ def render(
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
     stdout: bool = False,
+    verbose: bool = False,
 ) -> CommandReport:
     """Render into `out`, or with `stdout` (or `out` "-") print the objects and write nothing."""
     from ingressgen.errors import InputError
@@ -108,6 +110,12 @@ def render(
         if REPORT_FORMATS[output].for_people:
             raise
         return _render_report(output, error.exit_code, errors=error.problems, findings=findings)
+    if verbose:
+        skipped = [
+            f"skipped {path}: not a profile (no apiVersion ingressgen.dev/...)"
+            for path in result.ignored_files
+        ]
+        outcome.notes[:0] = skipped
     exit_code = outcome.exit_code
     if failed_gate:
         exit_code = EXIT_CHECK_FAILED  # the output is written as usual; the gate is the code
@@ -253,6 +261,53 @@ def _warning_lines(run: ValidationRun) -> list[str]:
     from ingressgen.validation import reports
 
     return [line for line in reports.text_lines(run) if line.startswith("warning: ")]
+
+
+def init(
+    request: InitRequest, service_file: str | None, out: str, from_flags_only: bool
+) -> CommandReport:
+    """A new profile on stdout (`--out -`, the default) or in a new file, never overwritten."""
+    import sys
+
+    from ingressgen import init_profile
+    from ingressgen.errors import InputError, Location, Problem
+
+    if service_file is None and not from_flags_only:
+        raise InputError("init needs a Service (--from-service FILE|-) or a NAME and flags")
+    if service_file is not None:
+        if service_file == "-":
+            text, display = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                text = Path(service_file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                problem = Problem(Location(service_file), f"cannot read: {error}")
+                raise InputError(problems=[problem]) from None
+            display = service_file
+        body, missing = init_profile.from_service(text, display, request)
+    else:
+        body, missing = init_profile.from_flags(request)
+    target = None if out == "-" else Path(out)
+    modeline = f"# yaml-language-server: $schema={init_profile.schema_reference(target)}\n"
+    text = modeline + body
+    report = CommandReport()
+    todo = ", ".join(missing)
+    if target is None:
+        report.lines.append(text.rstrip("\n"))
+    else:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            message = "already exists; init never overwrites a file: choose another --out"
+            raise InputError(problems=[Problem(Location(out), message)]) from None
+        except OSError as error:
+            raise InputError(problems=[Problem(Location(out), f"cannot write: {error}")]) from None
+        report.notes.append(f"wrote {out}")
+    if missing:
+        report.notes.append(f"note: fill in the lines marked REQUIRED: {todo}")
+    return report
 
 
 def profile_schema() -> dict[str, Any]:

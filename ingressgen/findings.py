@@ -66,6 +66,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
     "profile-folder-shared": Rule(
         Level.ERROR, "two profiles have one namespace/name, so both would write one out/ folder"
     ),
+    "profile-extends-invalid": Rule(
+        Level.ERROR,
+        "a profile's extends names no file, a file outside the repository, a file of several "
+        "documents, or makes a cycle",
+    ),
     "object-defined-twice": Rule(
         Level.ERROR, "two profiles generate one Kubernetes object with different content"
     ),

@@ -6,21 +6,31 @@ import difflib
 import os
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ingressgen.errors import InputError, Location, Problem, ProblemCollector
+from ingressgen.errors import InputError, Location, Problem, ProblemCollector, tagged
 from ingressgen.findings import Finding
+from ingressgen.overlays import (
+    EXTENDS,
+    EXTENDS_RULE,
+    Document,
+    LayeredPositions,
+    check_renames,
+    resolve,
+)
 from ingressgen.plan import LoadedProfile
 from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
-from ingressgen.yaml_io import SourcePositions, load_documents
+from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
+# In a folder, a YAML document is a profile when its apiVersion is in this group.
+PROFILE_GROUP = API_VERSION.split("/")[0] + "/"
 
 
 @dataclass(frozen=True)
@@ -40,13 +50,26 @@ class LoadResult:
     # Located mistakes of the files that did not load: the caller reports them together with
     # what the profiles that did load reveal between them (a run reports every mistake).
     problems: tuple[Problem, ...] = ()
+    # The base files each profile was built from (`extends`), by profile id: headers and the
+    # record name them too.
+    bases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # YAML files met in the folders that are not profiles (shown with -v), as displayed.
+    ignored: tuple[str, ...] = ()
 
 
 def discover(paths: Sequence[Path], out_dir: Path | None = None) -> tuple[list[Path], list[Path]]:
-    """The profile files under `paths` (sorted, dot-files and the output folder skipped, links
-    not followed)."""
+    """The YAML files under `paths` (sorted, dot-files and the output folder skipped, links
+    not followed), and the folders among `paths`."""
+    files, folders, _ = _discover(paths, out_dir)
+    return files, folders
+
+
+def _discover(
+    paths: Sequence[Path], out_dir: Path | None
+) -> tuple[list[Path], list[Path], set[str]]:
     files: list[Path] = []
     folders: list[Path] = []
+    explicit: set[str] = set()
     skip = os.path.realpath(out_dir) if out_dir is not None else None
     for path in paths:
         if path.is_dir() and not path.is_symlink():
@@ -54,10 +77,11 @@ def discover(paths: Sequence[Path], out_dir: Path | None = None) -> tuple[list[P
             files.extend(_walk(path, skip))
         elif path.is_file():
             files.append(path)
+            explicit.add(os.path.abspath(path))
         else:
             raise InputError(problems=[Problem(Location(str(path)), "no such file or folder")])
     unique = sorted({os.path.abspath(f): f for f in files}.items())
-    return [f for _, f in unique], folders
+    return [f for _, f in unique], folders, explicit
 
 
 def _walk(folder: Path, skip: str | None) -> Iterator[Path]:
@@ -83,50 +107,202 @@ def display_path(path: Path) -> str:
     return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
+def repository_root(start: Path) -> Path:
+    """The git top level above `start` (a `.git` folder or worktree file), else the working
+    directory: every base a profile extends must lie inside it."""
+    folder = Path(os.path.abspath(start))
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return Path(os.getcwd())
+
+
+def is_profile_document(data: Any) -> bool:
+    """A document of ingressgen's API group, or an overlay that takes it from its base."""
+    if not isinstance(data, dict):
+        return False
+    api_version = data.get("apiVersion")
+    if isinstance(api_version, str):
+        return api_version.startswith(PROFILE_GROUP)
+    extends = data.get(EXTENDS)
+    return (
+        "apiVersion" not in data and isinstance(extends, str) and extends.endswith(PROFILE_SUFFIXES)
+    )
+
+
+class _Reader:
+    """Reads each file once: a base shared by many overlays is parsed a single time."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, list[Document]] = {}
+
+    def documents(self, file: Path) -> list[Document]:
+        """The file's documents (empty ones left out), or InputError located in it."""
+        key = os.path.abspath(file)
+        if key not in self._files:
+            display = display_path(file)
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                problem = Problem(Location(display), f"cannot read: {error}")
+                raise InputError(problems=[problem]) from None
+            stream = ParsedStream(text)
+            raw = load_documents(text, display)
+            self._files[key] = [
+                Document(file, display, index, data, SourcePositions(display, text, index, stream))
+                for index, data in enumerate(raw)
+                if data is not None
+            ]
+        return self._files[key]
+
+    def base(self, file: Path, by: Document) -> Document:
+        """The one document of a base file that `by` extends."""
+        try:
+            documents = self.documents(file)
+        except InputError as error:
+            raise InputError(problems=tagged(EXTENDS_RULE, error.problems)) from None
+        if len(documents) != 1:
+            message = (
+                f"{display_path(file)} holds {len(documents)} YAML documents; a base file holds "
+                "exactly one"
+            )
+            problem = Problem(by.locate((EXTENDS,)), message, (EXTENDS,), EXTENDS_RULE)
+            raise InputError(problems=[problem])
+        return documents[0]
+
+
 def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
-    files, folders = discover(paths, options.out_dir)
+    files, folders, explicit = _discover(paths, options.out_dir)
+    reader = _Reader()
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Finding] = []
     skipped: list[str] = []
+    ignored: list[str] = []
+    bases: dict[str, set[str]] = {}
     for file in files:
-        try:
-            result = load_profile_file(file, options)
-        except InputError as error:
-            collector.extend(error.problems)
+        named = os.path.abspath(file) in explicit
+        documents = collector.gather(_profile_documents, file, named, reader)
+        if documents is None:
             continue
-        if result is None:
-            message = f"{display_path(file)} is a {BASE_KIND}, which is never rendered"
-            notes.append(Finding("profile-base-not-rendered", message))
-            skipped.append(profile_id(file, options.base_dir))
-        else:
-            loaded.append(result)
-    if not loaded and not files:
-        raise InputError("no profiles found (looked for *.yaml and *.yml files)")
+        if not documents:
+            ignored.append(display_path(file))
+            continue
+        for document in documents:
+            try:
+                result = _load_document(document, reader, options)
+            except InputError as error:
+                collector.extend(error.problems)
+                continue
+            if result is None:
+                shown = _shown(document)
+                message = f"{shown} is a {BASE_KIND}, which is never rendered"
+                base_id = profile_id(file, options.base_dir)
+                where = Location(display_path(file))
+                notes.append(Finding("profile-base-not-rendered", message, where, (base_id,)))
+                skipped.append(base_id)
+                continue
+            profile, built_from = result
+            loaded.append(profile)
+            if built_from:
+                bases.setdefault(profile.id, set()).update(built_from)
     folder_ids = tuple(profile_id(f, options.base_dir) for f in folders)
-    return LoadResult(loaded, notes, folder_ids, tuple(skipped), tuple(collector.problems))
+    return LoadResult(
+        loaded,
+        notes,
+        folder_ids,
+        tuple(dict.fromkeys(skipped)),
+        # A mistake in a base shared by several profiles is reported once.
+        tuple(dict.fromkeys(collector.problems)),
+        {key: tuple(sorted(value)) for key, value in sorted(bases.items())},
+        tuple(ignored),
+    )
+
+
+def _shown(document: Document) -> str:
+    location = document.locate(())
+    if document.index == 0 or location.line is None:
+        return document.display
+    return f"{document.display}:{location.line}"
+
+
+def _profile_documents(file: Path, named: bool, reader: _Reader) -> list[Document]:
+    """The profile documents of a file. Named on the command line, every document must be one;
+    in a folder, a file without any is not a profile (and is skipped), and a file with some
+    holds nothing else."""
+    try:
+        documents = reader.documents(file)
+    except InputError:
+        if named or _mentions_profile(file):
+            raise
+        return []  # not YAML, and no sign of a profile in it: not ours to judge
+    if named:
+        if not documents:
+            message = "holds no YAML document; a profile file holds one or more profiles"
+            raise InputError(problems=[Problem(Location(display_path(file)), message)])
+        strangers = [d for d in documents if not is_profile_document(d.data)]
+        if strangers:
+            # One clear error per document instead of every field of a foreign object.
+            raise InputError(problems=[_not_a_profile(d) for d in strangers])
+        return documents
+    profiles = [d for d in documents if is_profile_document(d.data)]
+    if profiles and len(profiles) != len(documents):
+        problems = [
+            Problem(
+                d.locate(()),
+                f"this file holds ingressgen profiles, so every document in it must be one "
+                f"(apiVersion: {API_VERSION}); this one is not",
+            )
+            for d in documents
+            if not is_profile_document(d.data)
+        ]
+        raise InputError(problems=problems)
+    return profiles
+
+
+def _not_a_profile(document: Document) -> Problem:
+    data = document.data
+    found = data.get("apiVersion") if isinstance(data, dict) else None
+    path: tuple[str | int, ...] = ("apiVersion",) if isinstance(data, dict) and found else ()
+    got = f"{found!r} is not valid" if found else "not a profile: no apiVersion"
+    message = (
+        f"{got}; a file named on the command line must be an ingressgen profile "
+        f"(apiVersion: {API_VERSION}, kind: {PROFILE_KIND}), or an overlay starting with extends"
+    )
+    return Problem(document.locate(path), message, path)
+
+
+def _mentions_profile(file: Path) -> bool:
+    try:
+        return PROFILE_GROUP in file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
 
 
 def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:
-    display = display_path(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(problems=[Problem(Location(display), f"cannot read: {error}")]) from None
-    documents = [d for d in load_documents(text, display) if d is not None]
-    positions = SourcePositions(display, text)
+    """The one profile of a single-document file (None for a base)."""
+    reader = _Reader()
+    documents = _profile_documents(file, True, reader)
     if len(documents) != 1:
-        raise InputError(
-            problems=[
-                Problem(
-                    Location(display, 1, 1),
-                    f"holds {len(documents)} YAML documents; a profile file holds exactly one",
-                )
-            ]
-        )
-    data = documents[0]
-    if isinstance(data, dict) and data.get("kind") == BASE_KIND:
+        message = f"holds {len(documents)} YAML documents; expected exactly one here"
+        raise InputError(problems=[Problem(Location(display_path(file), 1, 1), message)])
+    result = _load_document(documents[0], reader, options)
+    return None if result is None else result[0]
+
+
+def _load_document(
+    document: Document, reader: _Reader, options: LoadOptions
+) -> tuple[LoadedProfile, tuple[str, ...]] | None:
+    """One profile document, with the ids of the bases it was built from; None for a base."""
+    if document.own_kind == BASE_KIND:
+        # A base is checked only as part of the profiles built on it.
         return None
+    root = repository_root(document.file.parent)
+    resolved = resolve(document, reader.base, root)
+    data = resolved.data
+    positions: SourcePositions = document.positions
+    if len(resolved.layers) > 1:
+        positions = LayeredPositions(resolved.layers)
     if isinstance(data, dict) and options.exposure is not None:
         _override(data, ("spec", "exposure"), options.exposure)
     try:
@@ -135,14 +311,18 @@ def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:
         raise InputError(
             problems=[_translate(e, positions, data) for e in error.errors(include_url=False)]
         ) from None
+    problems = check_renames(resolved)
+    if problems:
+        raise InputError(problems=problems)
     loaded = LoadedProfile(
-        id=profile_id(file, options.base_dir),
-        display=display,
+        id=profile_id(document.file, options.base_dir),
+        display=document.display,
         profile=profile,
         positions=positions,
         validation_version=options.kubernetes_version or profile.spec.kubernetes_version,
     )
-    return loaded
+    built_from = tuple(profile_id(layer.file, options.base_dir) for layer in resolved.layers[1:])
+    return loaded, built_from
 
 
 def _override(data: dict[str, Any], path: tuple[str, str], value: str) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import posixpath
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,11 @@ from ingressgen.errors import (
     ProblemCollector,
     tagged,
 )
-from ingressgen.findings import IGNORE_ANNOTATION, Finding, ignored_rules
-from ingressgen.loading import LoadOptions, load_profiles
+from ingressgen.findings import Finding, ignored_rules
+from ingressgen.loading import LoadOptions, LoadResult, load_profiles
 from ingressgen.output import GeneratedFile, RunScope, file_header, recorded_sources
 from ingressgen.plan import LoadedProfile, PlannedObject, RenderedObject
+from ingressgen.profile import API_VERSION
 from ingressgen.rendering import render_template
 from ingressgen.targets import TARGETS
 from ingressgen.validation.engine import Checker
@@ -48,6 +50,7 @@ class RenderResult:
     validation: ValidationRun | None = None  # every object's verdict, for the reports
     # Each profile's own silenced rules (the ingressgen.dev/ignore annotation), by profile id.
     ignored_rules: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    ignored_files: tuple[str, ...] = ()  # YAML files in the folders that are not profiles
 
 
 def render_profiles(
@@ -72,6 +75,7 @@ def render_profiles(
         if not own_problems:
             by_exposure[profile.profile.spec.exposure].append(profile)
     previous = recorded_sources(out_dir) if out_dir is not None else {}
+    _refuse_nothing_found(paths, loaded, previous, options)
     for exposure, members in sorted(by_exposure.items()):
         target_plan = collector.gather(TARGETS[exposure].plan, members, previous)
         if target_plan is not None:
@@ -79,13 +83,10 @@ def render_profiles(
             notes.extend(target_plan.notes)
     collector.raise_if_any()
     rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
-    verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings())
+    sources = functools.partial(_sources, bases=loaded.bases)
+    verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings(), sources)
     files = [
-        GeneratedFile(
-            path=obj.planned.path,
-            body=obj.text,
-            sources=tuple(sorted({s.id for s in obj.planned.sources})),
-        )
+        GeneratedFile(path=obj.planned.path, body=obj.text, sources=sources(obj.planned))
         for obj in sorted(rendered, key=lambda o: o.planned.path)
     ]
     scope = RunScope(
@@ -93,13 +94,46 @@ def render_profiles(
         profiles=frozenset([*(p.id for p in loaded.profiles), *loaded.skipped]),
         folders=loaded.folders,
         base_dir=options.base_dir,
+        bases=frozenset(base for ids in loaded.bases.values() for base in ids),
     )
-    ignored = {
-        p.id: ignored_rules(p.profile.metadata.annotations)
-        for p in loaded.profiles
-        if IGNORE_ANNOTATION in p.profile.metadata.annotations
-    }
-    return RenderResult(files, list(dict.fromkeys(notes)), scope, rendered, verdicts, ignored)
+    # Findings name profiles by file: when one file holds several profiles, a rule is silenced
+    # for it only when every one of them silences it (never hide a finding a profile still wants).
+    ignored: dict[str, frozenset[str]] = {}
+    for p in loaded.profiles:
+        rules = ignored_rules(p.profile.metadata.annotations)
+        ignored[p.id] = ignored[p.id] & rules if p.id in ignored else rules
+    ignored = {key: rules for key, rules in ignored.items() if rules}
+    return RenderResult(
+        files, list(dict.fromkeys(notes)), scope, rendered, verdicts, ignored, loaded.ignored
+    )
+
+
+def _sources(planned: PlannedObject, bases: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Every file an object was built from: its profiles and the bases they extend."""
+    ids = {source.id for source in planned.sources}
+    return tuple(sorted(ids | {base for i in ids for base in bases.get(i, ())}))
+
+
+def _refuse_nothing_found(
+    paths: Sequence[Path], loaded: LoadResult, previous: Mapping[str, Any], options: LoadOptions
+) -> None:
+    """No profile at all is a mistake, unless the folders given held profiles that rendered
+    before: then it is their deletion, and their output is pruned."""
+    if loaded.profiles or loaded.skipped or loaded.problems:
+        return
+    recorded = {source for ids in previous.values() for source in ids}
+    folders = [posixpath.normpath(folder) for folder in loaded.folders]
+    if any(
+        (folder == "." and not source.startswith("../")) or source.startswith(folder + "/")
+        for folder in folders
+        for source in recorded
+    ):
+        return
+    shown = ", ".join(p.as_posix() for p in paths)
+    raise InputError(
+        f"no profiles found in {shown} (looked for *.yaml and *.yml files whose apiVersion is "
+        f"{API_VERSION})"
+    )
 
 
 def check_profile(loaded: LoadedProfile) -> list[Problem]:
@@ -214,7 +248,10 @@ def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:
 
 
 def _validate_all(
-    objects: Sequence[RenderedObject], out_dir: Path | None, settings: ValidationSettings
+    objects: Sequence[RenderedObject],
+    out_dir: Path | None,
+    settings: ValidationSettings,
+    sources: Callable[[PlannedObject], tuple[str, ...]],
 ) -> ValidationRun:
     """Schemas and API-server rules for every object, for each Kubernetes version its profiles
     name; findings point at the would-be file under out/ and at the profile it came from."""
@@ -231,7 +268,7 @@ def _validate_all(
         verdicts = checker.check([obj.body for obj in members], version)
         for obj, verdict in zip(members, verdicts, strict=True):
             path = prefix + obj.planned.path
-            header_lines = file_header([s.id for s in obj.planned.sources]).count("\n")
+            header_lines = file_header(sources(obj.planned)).count("\n")
             positions = StreamPositions(path, obj.text, line_offset=header_lines)
             source = obj.planned.sources[0]
             files.setdefault(path, FileResult(path)).objects.append(

@@ -136,6 +136,7 @@ EXAMPLES: dict[str, list[Any]] = {
 
 def profile_schema() -> dict[str, Any]:
     """The schema `ingressgen schema` prints and `schema/profile.schema.json` holds."""
+    from ingressgen.overlays import schema_with_overlays
     from ingressgen.profile import Profile
 
     schema = Profile.model_json_schema(by_alias=True)
@@ -144,7 +145,8 @@ def profile_schema() -> dict[str, Any]:
             examples = EXAMPLES.get(f"{owner}.{name}")
             if examples is not None:
                 definition["examples"] = examples
-    return schema
+    # Overlays and bases get the same fields, examples included, with nothing required.
+    return schema_with_overlays(schema)
 
 
 def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -180,26 +180,25 @@ def locate_in_tree(
 
 
 class SourcePositions:
-    """Maps a field path to a line and column, re-reading the file with ruamel.yaml on demand."""
+    """Maps a field path to a line and column, re-reading the file with ruamel.yaml on demand.
 
-    def __init__(self, file: str, text: str) -> None:
+    `document` picks one document of a multi-document file; `stream` shares one re-read among
+    the documents of that file.
+    """
+
+    def __init__(
+        self, file: str, text: str, document: int = 0, stream: ParsedStream | None = None
+    ) -> None:
         self._file = file
-        self._text = text
-        self._tree: Any = None
-        self._loaded = False
+        self._document = document
+        self._stream = stream if stream is not None else ParsedStream(text)
+
+    @property
+    def file(self) -> str:
+        return self._file
 
     def _root(self) -> Any:
-        # Imported here: ruamel.yaml is only needed when something is wrong.
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedYAMLError
-
-        if not self._loaded:
-            self._loaded = True
-            try:
-                self._tree = YAML(typ="rt").load(self._text)
-            except RuamelMarkedYAMLError:
-                self._tree = None
-        return self._tree
+        return self._stream.document(self._document)
 
     def locate(self, path: Sequence[str | int], *, at_key: bool = False) -> Location:
         """The position of the value at `path`, or of the deepest part of it that exists.
@@ -209,6 +208,34 @@ class SourcePositions:
         root = self._root()
         if root is None:
             return Location(self._file)
-        position = locate_in_tree(root, path, at_key=at_key) or (0, 0)
+        position = locate_in_tree(root, path, at_key=at_key) or _start(root)
         line, column = position
         return Location(self._file, line + 1, column + 1)
+
+
+def _start(root: Any) -> tuple[int, int]:
+    """Where a document's top-level node starts (its first line in a multi-document file)."""
+    lc = getattr(root, "lc", None)
+    if lc is not None and lc.line is not None:
+        return (lc.line, lc.col or 0)
+    return (0, 0)
+
+
+class ParsedStream:
+    """Every document of one text as ruamel.yaml round-trip trees, parsed once when first asked."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._trees: list[Any] | None = None
+
+    def document(self, index: int) -> Any:
+        # Imported here: ruamel.yaml is only needed when something is wrong.
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedYAMLError
+
+        if self._trees is None:
+            try:
+                self._trees = list(YAML(typ="rt").load_all(self._text))
+            except RuamelMarkedYAMLError:
+                self._trees = []
+        return self._trees[index] if index < len(self._trees) else None

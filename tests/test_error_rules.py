@@ -41,6 +41,10 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         {"a.yaml": metallb_profile(), "b.yaml": metallb_profile()},
         "p/b.yaml",
     ),
+    "profile-extends-invalid": (
+        {"a.yaml": {"extends": "missing.yaml", "metadata": {"name": "a"}}},
+        "p/a.yaml",
+    ),
     "object-defined-twice": (
         {
             "a.yaml": metallb_profile(**{"spec.metallb.serviceName": "shared-lb"}),

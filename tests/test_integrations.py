@@ -53,7 +53,11 @@ def _stream_objects(text: str) -> list[Any]:
 
 
 def _out_objects(out: Path) -> list[Any]:
-    files = sorted(p for p in out.rglob("*.yaml") if p.name != "kustomization.yaml")
+    # In the order of their paths as text, the order the stream uses.
+    files = sorted(
+        (p for p in out.rglob("*.yaml") if p.name != "kustomization.yaml"),
+        key=lambda p: p.relative_to(out).as_posix(),
+    )
     return [yaml.safe_load(p.read_text()) for p in files]
 
 

@@ -9,9 +9,11 @@ from ingressgen.profile_schema import EXAMPLES, TOP, profile_schema
 
 def _properties() -> dict[str, dict[str, object]]:
     schema = profile_schema()
-    found = {f"{TOP}.{name}": d for name, d in schema["properties"].items()}
+    # A full profile's root (overlays and bases get a partial copy of every definition).
+    found = {f"{TOP}.{name}": d for name, d in schema["else"]["properties"].items()}
     for owner, definition in schema["$defs"].items():
-        found.update({f"{owner}.{n}": d for n, d in definition.get("properties", {}).items()})
+        if not owner.endswith("Partial"):
+            found.update({f"{owner}.{n}": d for n, d in definition.get("properties", {}).items()})
     return found
 
 

@@ -43,6 +43,9 @@ class RunScope:
     profiles: frozenset[str]  # profile ids given to this run
     folders: tuple[str, ...]  # profile-folder ids given: their vanished profiles are in the run
     base_dir: Path  # the parent of out: ids are relative to it
+    # Base files the run's profiles extend. Recorded beside the profiles, they are read, not
+    # owned: a file is this run's business only through the profiles that produce it.
+    bases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -91,16 +94,21 @@ def plan(
     texts: dict[str, bytes] = {}  # the files this run (re)writes
 
     objects = set(produced) | {path for path in record if posixpath.basename(path) != KUSTOMIZATION}
+    only_bases = scope.bases - scope.profiles
     for path in sorted(objects):
         new, old = produced.get(path), record.get(path, ())
-        outside = tuple(source for source in old if not in_run(source))
+        owners = tuple(source for source in old if source not in only_bases)
+        outside = tuple(source for source in owners if not in_run(source))
+        if outside:
+            # The profiles that stay keep naming the bases they were built from.
+            outside = union([outside, (source for source in old if source in only_bases)])
         if new is None and outside and on_disk.entry(path) == "missing":
             lost.append(path)  # listing it in a kustomization.yaml would break the folder
             notes.append(
                 f"{on_disk.show(path)} is in the record but was deleted: render "
                 f"{', '.join(outside)} to generate it again"
             )
-        elif new is None and len(outside) == len(old):
+        elif new is None and (len(outside) == len(old) or not owners):
             final[path] = old  # no source in the run: not this run's business
         elif new is None and outside:
             # The other contributors keep it as it is; only its header forgets this run's profiles.
