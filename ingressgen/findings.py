@@ -83,13 +83,18 @@ PROFILE_RULES: Mapping[str, Rule] = {
     "metallb-peer-disagreement": Rule(
         Level.ERROR, "profiles that declare one BGPPeer define it differently"
     ),
+    "metallb-frr-peer-conflict": Rule(
+        Level.ERROR,
+        "BGP peers that MetalLB's FRR modes refuse together: different routerIDs, different myASN "
+        "in one VRF, or one peerAddress and VRF twice on the same nodes",
+    ),
     "metallb-pool-overlap": Rule(
         Level.ERROR, "pool addresses overlap, within one pool or across pools; MetalLB refuses it"
     ),
     "metallb-pool-mismatch": Rule(
         Level.ERROR,
-        "a pinned IP outside its pool, or a Service in a namespace the pool does not serve: it "
-        "would stay pending",
+        "a pinned IP outside its pool or one that avoidBuggyIPs skips (.0, .255), or a Service "
+        "in a namespace the pool does not serve: it would stay pending",
     ),
     "metallb-ip-sharing": Rule(
         Level.ERROR,

@@ -89,6 +89,7 @@ BGP_PROFILE = metallb_profile(
                 "myASN": 64512,
                 "dynamicASN": "external",
                 "peerAddress": "2001:db8::1",
+                "routerID": "192.0.2.10",  # FRR modes refuse peers whose routerIDs differ
             },
         ],
     }
@@ -271,6 +272,7 @@ def test_bgp_peers_reference_their_password_secret_by_name_only(
         "myASN": 64512,
         "dynamicASN": "external",
         "peerAddress": "2001:db8::1",
+        "routerID": "192.0.2.10",
     }
     for obj in bundle.values():
         assert "password" not in obj.get("spec", {})

@@ -233,6 +233,51 @@ ONE_PROFILE = [
         "spec.metallb.peers[1].name",
         "already defined at peers[0]",
     ),
+    # Pools (issue 11, item 9)
+    (
+        metallb_profile(**{"spec.metallb.addresses": []}),
+        "spec.metallb.addresses",
+        "pool has no prefixes defined",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["fe80::1%eth0/64"]}),
+        "spec.metallb.addresses[0]",
+        "IPv6 zone",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["fe80::1%eth0-fe80::9"]}),
+        "spec.metallb.addresses[0]",
+        "IPv6 zone",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.addresses": ["fe80::/64"],
+                "spec.metallb.loadBalancerIPs": ["fe80::1%eth0"],
+            }
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "IPv6 zone",
+    ),
+    (peer(peerAddress="fe80::1%eth0"), "spec.metallb.peers[0].peerAddress", "IPv6 zone"),
+    (
+        metallb_profile(
+            **{"spec.metallb.avoidBuggyIPs": True, "spec.metallb.loadBalancerIPs": ["203.0.113.0"]}
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "ends in .0",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.addresses": ["203.0.113.240/28"],
+                "spec.metallb.avoidBuggyIPs": True,
+                "spec.metallb.loadBalancerIPs": ["203.0.113.255"],
+            }
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "ends in .255",
+    ),
 ]
 
 
@@ -254,13 +299,44 @@ def test_what_metallb_accepts_passes_every_rule(workdir: Path, run: Run) -> None
             "spec.metallb.communities": ["0:0", "65535:65535", "large:4294967295:0:1", "alias-1"],
             "spec.metallb.peers": [
                 {**PEER, "holdTime": "0s"},
-                {**PEER, "name": "t2", "keepaliveTime": "1s"},  # hold derived: 3s
-                {**PEER, "name": "t3", "holdTime": "2.5ms", "connectTime": "1m"},  # rounds to 0
-                {**PEER, "name": "t4", "peerASN": 64512},  # iBGP without multi-hop
+                # FRR refuses two peers with one address on the same nodes: one address each.
+                {**PEER, "name": "t2", "peerAddress": "10.0.0.2", "keepaliveTime": "1s"},
+                {
+                    **PEER,
+                    "name": "t3",
+                    "peerAddress": "10.0.0.3",
+                    "holdTime": "2.5ms",  # rounds to 0
+                    "connectTime": "1m",
+                },
+                {**PEER, "name": "t4", "peerAddress": "10.0.0.4", "peerASN": 64512},  # iBGP
             ],
         }
     )
     write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # avoidBuggyIPs skips IPv4 .0 and .255 only: other IPv4 addresses and any IPv6 are fine.
+        {"spec.metallb.avoidBuggyIPs": True, "spec.metallb.loadBalancerIPs": ["203.0.113.1"]},
+        {
+            "spec.metallb.addresses": ["203.0.113.0/28", "2001:db8::/120"],
+            "spec.metallb.avoidBuggyIPs": True,
+            "spec.metallb.loadBalancerIPs": ["203.0.113.14", "2001:db8::ff"],
+        },
+        # Without avoidBuggyIPs MetalLB hands out .0 like any other address.
+        {"spec.metallb.loadBalancerIPs": ["203.0.113.0"]},
+        # A link-local prefix without a zone is a valid CIDR.
+        {"spec.metallb.addresses": ["fe80::/64"], "spec.metallb.loadBalancerIPs": ["fe80::1"]},
+    ],
+)
+def test_close_pool_cases_that_metallb_accepts(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile(**changes)})
     result = run("render", "p", "--out", "out")
     assert result.code == 0, result.err
 
@@ -364,6 +440,71 @@ def test_profiles_defining_one_peer_must_define_it_identically(workdir: Path, ru
     _names_the_other(match, "p/a.yaml")
 
 
+# ---- BGP peers MetalLB's FRR modes refuse together (issue 11, item 10) ----
+
+T2 = {**PEER, "name": "t2", "peerAddress": "10.0.0.2"}
+EDGE = [{"matchLabels": {"edge": "true"}}]
+CORE = [{"matchLabels": {"core": "true"}}]
+
+
+@pytest.mark.parametrize(
+    ("second", "path", "fragment"),
+    [
+        ({**T2, "routerID": "10.9.9.9"}, "spec.metallb.peers[1].routerID", "all RouterID"),
+        ({**T2, "myASN": 64600}, "spec.metallb.peers[1].myASN", "same VRF"),
+        ({**T2, "peerAddress": "10.0.0.1"}, "spec.metallb.peers[1].peerAddress", "duplicate"),
+        (
+            {**T2, "peerAddress": "10.0.0.1", "nodeSelectors": EDGE},
+            "spec.metallb.peers[1].peerAddress",
+            "same nodes",
+        ),
+    ],
+)
+def test_peers_that_frr_refuses_together(
+    workdir: Path, run: Run, second: dict[str, Any], path: str, fragment: str
+) -> None:
+    profile = bgp(**{"spec.metallb.peers": [PEER, second]})
+    match = _one(_refused(workdir, run, {"a.yaml": profile}), path, fragment)
+    assert "FRR" in match["msg"]
+
+
+def test_peers_of_two_profiles_that_frr_refuses_together(workdir: Path, run: Run) -> None:
+    a = bgp(**{"spec.metallb.peers": [PEER]})
+    b = _second(
+        **{
+            "spec.metallb.advertisement": "bgp",
+            "spec.metallb.addressPool": "other",
+            "spec.metallb.addresses": ["198.51.100.0/28"],
+            "spec.metallb.peers": [{**T2, "peerAddress": "10.0.0.1"}],
+        }
+    )
+    match = _one(
+        _refused(workdir, run, {"a.yaml": a, "b.yaml": b}),
+        "spec.metallb.peers[0].peerAddress",
+        "duplicate",
+    )
+    assert match["file"] == "p/b.yaml"
+    _names_the_other(match, "p/a.yaml")
+
+
+@pytest.mark.parametrize(
+    "peers",
+    [
+        [{**PEER, "routerID": "10.9.9.9"}, {**T2, "routerID": "10.9.9.9"}],
+        [PEER, {**T2, "myASN": 64600, "vrf": "red"}],
+        [PEER, {**T2, "peerAddress": "10.0.0.1", "vrf": "red"}],
+        [{**PEER, "nodeSelectors": CORE}, {**T2, "peerAddress": "10.0.0.1", "nodeSelectors": EDGE}],
+    ],
+    ids=["same-router-id", "asn-per-vrf", "address-per-vrf", "address-on-other-nodes"],
+)
+def test_peers_that_frr_accepts_together(
+    workdir: Path, run: Run, peers: list[dict[str, Any]]
+) -> None:
+    write(workdir, {"p/a.yaml": bgp(**{"spec.metallb.peers": peers})})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
 @pytest.mark.parametrize(
     ("mine", "theirs"),
     [
@@ -400,6 +541,17 @@ def test_a_pinned_ip_must_lie_in_the_pool_another_profile_creates(workdir: Path,
     )
     matches = _refused(workdir, run, {"a.yaml": metallb_profile(), "b.yaml": other})
     match = _one(matches, "spec.metallb.loadBalancerIPs[0]", "outside pool 'public'")
+    _names_the_other(match, "p/a.yaml")
+
+
+def test_a_pinned_ip_that_another_profiles_pool_skips_is_refused(workdir: Path, run: Run) -> None:
+    owner = metallb_profile(**{"spec.metallb.avoidBuggyIPs": True})
+    user = _second(
+        **{"spec.metallb.addresses": None, "spec.metallb.loadBalancerIPs": ["203.0.113.0"]}
+    )
+    matches = _refused(workdir, run, {"a.yaml": owner, "b.yaml": user})
+    match = _one(matches, "spec.metallb.loadBalancerIPs[0]", "avoidBuggyIPs: true")
+    assert match["file"] == "p/b.yaml"
     _names_the_other(match, "p/a.yaml")
 
 

@@ -68,6 +68,15 @@ def effective_auto_assign(metallb: MetalLB) -> bool | None:
     return False if metallb.load_balancer_ips else None
 
 
+def confuses_buggy_firmware(ip: IP) -> bool:
+    """An IPv4 address ending in .0 or .255: a pool with avoidBuggyIPs never hands it out.
+
+    MetalLB's allocator (internal/allocator/allocator.go, ipConfusesBuggyFirmwares and
+    poolFor) skips such addresses, so a Service pinning one stays pending.
+    """
+    return ip.version == 4 and int(ip) & 0xFF in (0, 255)
+
+
 def allocation_namespaces(loaded: LoadedProfile) -> list[str] | None:
     metallb = loaded.profile.spec.metallb
     if metallb is None or not metallb.restrict_to_namespace:
@@ -180,6 +189,14 @@ def _check_pinned_ips(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Probl
                     (*METALLB, "loadBalancerIPs", index),
                     f"{ip} is outside the pool's addresses ({', '.join(metallb.addresses)}); "
                     "MetalLB would leave the Service pending",
+                    rule="metallb-pool-mismatch",
+                )
+            elif metallb.avoid_buggy_ips and confuses_buggy_firmware(ip):
+                yield loaded.problem(
+                    (*METALLB, "loadBalancerIPs", index),
+                    f"{ip} ends in .{int(ip) & 0xFF}, and this pool has avoidBuggyIPs: true, so "
+                    "MetalLB's allocator never hands it out and the Service stays pending; pin "
+                    "another address, or drop avoidBuggyIPs",
                     rule="metallb-pool-mismatch",
                 )
 

@@ -87,7 +87,16 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             "only used with spec.websocket.sessionAffinity: true; set that or remove this field",
             at_key=True,
         )
-    if metallb.create_pool and not metallb.addresses:
+    if metallb.addresses is not None and not metallb.addresses:
+        # Rendered as-is it would be `addresses: null`, which MetalLB refuses ("pool has no
+        # prefixes defined", internal/config/config.go).
+        yield loaded.problem(
+            ("spec", "metallb", "addresses"),
+            'an empty list is not valid: MetalLB refuses a pool with no addresses ("pool has '
+            "no prefixes defined\"); list CIDRs or 'a-b' ranges, e.g. 203.0.113.10/32, or "
+            "remove the field to use an existing pool",
+        )
+    elif metallb.create_pool and not metallb.addresses:
         yield loaded.problem(
             ("spec", "metallb", "addresses"),
             "required when createPool is true: a non-empty list of CIDRs or 'a-b' ranges",
