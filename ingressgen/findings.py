@@ -168,6 +168,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "a profile joins or leaves a shared tunnel: its config checksum changes and every "
         "cloudflared pod of the tunnel restarts",
     ),
+    "metallb-minimum-version": Rule(
+        Level.INFO,
+        "without spec.metallb.version: the oldest MetalLB release that has every field the "
+        "profile uses",
+    ),
     "metallb-tls-passthrough": Rule(
         Level.INFO,
         "MetalLB passes TCP through: the workload terminates TLS itself",

@@ -233,6 +233,20 @@ ONE_PROFILE = [
         "spec.metallb.peers[1].name",
         "already defined at peers[0]",
     ),
+    *[
+        (
+            bgp(**{"spec.metallb.version": older, "spec.metallb.peers": [{**PEER, **field}]}),
+            f"spec.metallb.peers[0].{next(iter(field))}",
+            f"needs MetalLB {needed} or newer",
+        )
+        for field, older, needed in [
+            ({"vrf": "red"}, "0.13.7", "0.13.8"),
+            ({"connectTime": "10s"}, "0.14.3", "0.14.4"),
+            ({"enableGracefulRestart": True}, "0.14.5", "0.14.6"),
+            ({"dynamicASN": "external", "peerASN": None}, "0.14.8", "0.14.9"),
+            ({"dualStackAddressFamily": True}, "0.14.9", "0.15.0"),
+        ]
+    ],
     # Pools (issue 11, item 9)
     (
         metallb_profile(**{"spec.metallb.addresses": []}),
@@ -339,6 +353,42 @@ def test_close_pool_cases_that_metallb_accepts(
     write(workdir, {"p/a.yaml": metallb_profile(**changes)})
     result = run("render", "p", "--out", "out")
     assert result.code == 0, result.err
+
+
+PEER_FIELD_RELEASES = [
+    ({"vrf": "red"}, "0.13.8"),
+    ({"connectTime": "10s"}, "0.14.4"),
+    ({"enableGracefulRestart": True}, "0.14.6"),
+    ({"dynamicASN": "external", "peerASN": None}, "0.14.9"),
+    ({"dualStackAddressFamily": True}, "0.15.0"),
+]
+
+
+@pytest.mark.parametrize(("field", "version"), PEER_FIELD_RELEASES)
+def test_peer_fields_pass_from_the_release_that_has_them(
+    workdir: Path, run: Run, field: dict[str, Any], version: str
+) -> None:
+    profile = bgp(**{"spec.metallb.version": version, "spec.metallb.peers": [{**PEER, **field}]})
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
+def test_without_a_version_a_note_names_the_minimum_release(workdir: Path, run: Run) -> None:
+    newer = {**PEER, "vrf": "red", "connectTime": "10s"}
+    profile = bgp(**{"spec.metallb.version": None, "spec.metallb.peers": [newer]})
+    write(
+        workdir,
+        {"p/a.yaml": profile, "q/b.yaml": metallb_profile(**{"spec.metallb.version": None})},
+    )
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+    note = [line for line in result.err.splitlines() if "(metallb-minimum-version)" in line]
+    assert len(note) == 1 and re.match(r"p/a\.yaml:\d+:\d+: info: ", note[0]), note
+    assert "MetalLB 0.14.4 or newer" in note[0] and "connectTime" in note[0]
+    # Nothing newer than the CRD configuration of 0.13.0: no note.
+    plain = run("render", "q", "--out", "out2")
+    assert plain.code == 0 and "metallb-minimum-version" not in plain.err
 
 
 def test_a_literal_password_is_an_unknown_field_and_never_echoed(workdir: Path, run: Run) -> None:

@@ -56,6 +56,24 @@ MINIMUM_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {
     ),
     "loadBalancerClass": ((0, 13, 0), "MetalLB honours spec.loadBalancerClass since 0.13"),
 }
+# BGPPeer fields by the MetalLB release whose CRD (api/v1beta2/bgppeer_types.go) first has them;
+# an older CRD prunes or refuses them. Attribute -> (profile field, release, why).
+PEER_MINIMUM_VERSIONS: dict[str, tuple[str, tuple[int, int, int], str]] = {
+    "vrf": ("vrf", (0, 13, 8), "BGPPeer.spec.vrf arrived in MetalLB 0.13.8"),
+    "connect_time": ("connectTime", (0, 14, 4), "BGPPeer.spec.connectTime arrived in 0.14.4"),
+    "enable_graceful_restart": (
+        "enableGracefulRestart",
+        (0, 14, 6),
+        "BGPPeer.spec.enableGracefulRestart arrived in MetalLB 0.14.6",
+    ),
+    "dynamic_asn": ("dynamicASN", (0, 14, 9), "BGPPeer.spec.dynamicASN arrived in 0.14.9"),
+    "dual_stack_address_family": (
+        "dualStackAddressFamily",
+        (0, 15, 0),
+        "BGPPeer.spec.dualStackAddressFamily arrived in MetalLB 0.15.0",
+    ),
+}
+Version = tuple[int, int, int]
 
 
 # ---------------------------------------------------------------- values ---
@@ -137,22 +155,39 @@ def _check_pool_fields(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Prob
             )
 
 
-def _check_versions(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
-    version = metallb.version_tuple()
-    if version is None:
-        return
+def version_needs(metallb: MetalLB) -> list[tuple[FieldPath, Version, str]]:
+    """Each field the profile uses that not every MetalLB release has: (where, release, why)."""
     asked = {
         "createPool": metallb.pool_is_created,
         "interfaces": metallb.interfaces is not None,
         "restrictToNamespace": bool(metallb.restrict_to_namespace),
         "loadBalancerClass": metallb.load_balancer_class is not None,
     }
+    needs: list[tuple[FieldPath, Version, str]] = []
     for name, (minimum, why) in MINIMUM_VERSIONS.items():
-        if asked[name] and version < minimum:
+        if asked[name]:
             where = "addresses" if name == "createPool" and metallb.create_pool is None else name
+            needs.append(((*METALLB, where), minimum, why))
+    for index, peer in enumerate(metallb.peers or []):
+        for attribute, (field, minimum, why) in PEER_MINIMUM_VERSIONS.items():
+            if getattr(peer, attribute) is not None:
+                needs.append(((*METALLB, "peers", index, field), minimum, why))
+    return needs
+
+
+def release(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+def _check_versions(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
+    version = metallb.version_tuple()
+    if version is None:
+        return
+    for path, minimum, why in version_needs(metallb):
+        if version < minimum:
             yield loaded.problem(
-                (*METALLB, where),
-                f"needs MetalLB {'.'.join(map(str, minimum))} or newer, and spec.metallb.version "
+                path,
+                f"needs MetalLB {release(minimum)} or newer, and spec.metallb.version "
                 f"is {metallb.version}: {why}",
                 at_key=True,
             )

@@ -29,6 +29,9 @@ from ingressgen.targets.common import (
 from ingressgen.targets.metallb import rules, run_rules
 
 SHARED_FOLDER = "_metallb"
+# MetalLB reads IPAddressPool and advertisement objects since 0.13: every pool ingressgen
+# creates needs it, so only a newer minimum is worth a note.
+CRD_CONFIGURATION_VERSION = (0, 13, 0)
 CURRENT_PREFIX = "metallb.io/"
 LEGACY_PREFIX = "metallb.universe.tf/"
 EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
@@ -378,6 +381,18 @@ def _listing(profiles: Sequence[LoadedProfile]) -> str:
 def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
     metallb = _metallb(loaded)
     here = ("spec", "metallb")
+    needs = rules.version_needs(metallb)
+    if metallb.version is None and needs:
+        path, minimum, why = max(needs, key=lambda need: need[1])
+        if minimum > CRD_CONFIGURATION_VERSION:
+            yield Finding(
+                "metallb-minimum-version",
+                f"this profile needs MetalLB {rules.release(minimum)} or newer ({why}); "
+                "spec.metallb.version is not set, so ingressgen cannot check the release in the "
+                "cluster: set it to refuse what that release lacks",
+                loaded.locate(path),
+                (loaded.id,),
+            )
     if metallb.shared_ip_key is not None and not metallb.load_balancer_ips:
         yield Finding(
             "metallb-shared-ip-not-forced",
