@@ -139,6 +139,16 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "a BGP setting (large community, IPv6 pool, FRR-only peer field) that MetalLB's native "
         "BGP mode refuses",
     ),
+    "metallb-l2-local-one-node": Rule(
+        Level.MEDIUM,
+        "L2 with externalTrafficPolicy Local and several replicas: only the pods on the "
+        "announcing node get traffic",
+    ),
+    "metallb-bgp-affinity-per-node": Rule(
+        Level.MEDIUM,
+        "ClientIP affinity under BGP: router ECMP hashes connections to nodes, so affinity is "
+        "per node, not per client",
+    ),
     "metallb-community-alias": Rule(
         Level.MEDIUM,
         "a community alias needs a Community object, which ingressgen does not generate",

@@ -310,6 +310,7 @@ def test_what_metallb_accepts_passes_every_rule(workdir: Path, run: Run) -> None
         **{
             "spec.metallb.addresses": ["203.0.113.1-203.0.113.6", "203.0.113.16/28"],
             "spec.metallb.aggregationLength": 31,  # the range's widest CIDR is a /31
+            "spec.metallb.externalTrafficPolicy": "Cluster",  # an aggregate with Local is not
             "spec.metallb.communities": ["0:0", "65535:65535", "large:4294967295:0:1", "alias-1"],
             "spec.metallb.peers": [
                 {**PEER, "holdTime": "0s"},
@@ -671,3 +672,95 @@ def test_ip_sharing_rules(
     match = _one(matches, path, "IP sharing: 203.0.113.2 is also pinned by")
     assert fragment in match["msg"] and match["file"] == "p/b.yaml"
     _names_the_other(match, "p/a.yaml")
+
+
+# ---- where the traffic goes (issue 11, items 12 and 13) ----
+
+
+def _rendered_notes(workdir: Path, run: Run, profile: dict[str, Any], rule: str) -> list[str]:
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+    return [line for line in result.err.splitlines() if f"({rule})" in line]
+
+
+def test_l2_local_with_several_replicas_serves_from_one_node(workdir: Path, run: Run) -> None:
+    profile = metallb_profile(
+        **{"spec.service.replicas": 3, "spec.metallb.nodeSelectors": [{"matchLabels": {"a": "b"}}]}
+    )
+    notes = _rendered_notes(workdir, run, profile, "metallb-l2-local-one-node")
+    assert len(notes) == 1 and re.match(r"p/a\.yaml:\d+:\d+: medium: ", notes[0]), notes
+    assert "of the 3 replicas" in notes[0] and "never when none does" in notes[0]
+    assert "externalTrafficPolicy: Cluster" in notes[0] and "advertisement: bgp" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # replicas unknown
+        {"spec.service.replicas": 1},
+        {"spec.service.replicas": 3, "spec.metallb.externalTrafficPolicy": "Cluster"},
+        {"spec.service.replicas": 3, "spec.metallb.advertisement": "bgp"},
+    ],
+)
+def test_no_one_node_note_where_traffic_is_spread(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    notes = _rendered_notes(workdir, run, metallb_profile(**changes), "metallb-l2-local-one-node")
+    assert notes == []
+
+
+def test_client_ip_affinity_under_bgp_is_per_node(workdir: Path, run: Run) -> None:
+    profile = bgp(**{"spec.websocket.sessionAffinity": True})
+    notes = _rendered_notes(workdir, run, profile, "metallb-bgp-affinity-per-node")
+    assert len(notes) == 1 and re.match(r"p/a\.yaml:\d+:\d+: medium: ", notes[0]), notes
+    assert "ECMP" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [metallb_profile(**{"spec.websocket.sessionAffinity": True}), bgp()],
+    ids=["l2-with-affinity", "bgp-without-affinity"],
+)
+def test_no_affinity_note_without_bgp_and_affinity(
+    workdir: Path, run: Run, profile: dict[str, Any]
+) -> None:
+    assert _rendered_notes(workdir, run, profile, "metallb-bgp-affinity-per-node") == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"spec.metallb.aggregationLength": 28}, "spec.metallb.aggregationLength"),
+        (
+            {
+                "spec.metallb.addresses": ["2001:db8::/120"],
+                "spec.metallb.aggregationLengthV6": 124,
+            },
+            "spec.metallb.aggregationLengthV6",
+        ),
+    ],
+)
+def test_an_aggregate_with_local_policy_is_refused(
+    workdir: Path, run: Run, changes: dict[str, Any], path: str
+) -> None:
+    match = _one(_refused(workdir, run, {"a.yaml": bgp(**changes)}), path, "Local")
+    assert "externalTrafficPolicy: Cluster" in match["msg"]
+    assert "_advanced_bgp_configuration.md" in match["msg"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"spec.metallb.aggregationLength": 28, "spec.metallb.externalTrafficPolicy": "Cluster"},
+        {"spec.metallb.aggregationLength": 32},  # the host prefix: per-IP routes
+        # A v4 aggregate length says nothing about an IPv6-only pool.
+        {"spec.metallb.addresses": ["2001:db8::/120"], "spec.metallb.aggregationLength": 24},
+    ],
+)
+def test_aggregation_metallb_routes_correctly_passes(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    write(workdir, {"p/a.yaml": bgp(**changes)})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err

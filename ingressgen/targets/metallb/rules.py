@@ -258,6 +258,39 @@ def _check_aggregation(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Prob
                 f"(addresses[{index}]); MetalLB refuses an aggregation length less specific "
                 f"than the pool's prefixes: use {prefix} or more",
             )
+    if metallb.external_traffic_policy == "Local":
+        yield from _check_aggregation_with_local(loaded, metallb)
+
+
+def _check_aggregation_with_local(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
+    """An aggregate announced under externalTrafficPolicy Local black-holes traffic.
+
+    With Local, a speaker announces a Service only from nodes with a ready local endpoint
+    (speaker/bgp_controller.go); with an aggregation length shorter than the host prefix the
+    announcement is the whole aggregate, so any node with an endpoint of any Service in it
+    attracts the prefix, and Local drops what arrives for a Service without pods there.
+    MetalLB's documented way to aggregate (website/content/configuration/
+    _advanced_bgp_configuration.md) adds a second, host-prefix advertisement; ingressgen emits
+    one advertisement per pool, so it refuses the combination instead.
+    """
+    families = {entry.version for entry in metallb.pool_ranges}
+    lengths = (
+        (4, "aggregationLength", metallb.aggregation_length, 32),
+        (6, "aggregationLengthV6", metallb.aggregation_length_v6, 128),
+    )
+    for family, field, length, host in lengths:
+        if family in families and length is not None and length < host:
+            yield loaded.problem(
+                (*METALLB, field),
+                f"{length} with externalTrafficPolicy Local: MetalLB then announces only the "
+                f"/{length} aggregate, from every node with a local pod of any Service in it, "
+                "so routers send this Service's traffic to nodes without its pods, where Local "
+                f"drops it. Use externalTrafficPolicy: Cluster, or leave {field} at {host}; "
+                "MetalLB's documented aggregation (website/content/configuration/"
+                f"_advanced_bgp_configuration.md) adds a /{host} advertisement with localPref "
+                "and the no-advertise community (65535:65282), which ingressgen does not "
+                "generate",
+            )
 
 
 def _check_duplicates(

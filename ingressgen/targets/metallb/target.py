@@ -401,6 +401,7 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
             loaded.locate((*here, "sharedIPKey")),
             (loaded.id,),
         )
+    yield from _traffic_notes(loaded, metallb)
     if not metallb.pool_is_created or metallb.advertisement != "bgp":
         return
     for index, community in enumerate(metallb.communities or []):
@@ -439,3 +440,41 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*here, "peers", index)),
                 (loaded.id,),
             )
+
+
+def _traffic_notes(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Finding]:
+    """Where the traffic of a created pool's advertisement really goes."""
+    if not metallb.pool_is_created:
+        return
+    service = loaded.profile.spec.service
+    replicas = service.replicas
+    local = metallb.external_traffic_policy == "Local"
+    if metallb.advertisement == "l2" and local and replicas is not None and replicas > 1:
+        # website/content/usage/_index.md: "Pods that aren't on the current leader node
+        # receive no traffic"; the speaker only elects nodes with a ready local endpoint.
+        selected = (
+            "; with nodeSelectors, the IP is announced only by a selected node that runs one of "
+            "the pods, and never when none does"
+            if metallb.node_selectors
+            else ""
+        )
+        yield Finding(
+            "metallb-l2-local-one-node",
+            f"L2 with externalTrafficPolicy Local: of the {replicas} replicas, only the pods on "
+            "the one node that announces the IP get traffic (MetalLB's usage docs: \"Pods that "
+            "aren't on the current leader node receive no traffic\"), the others stay idle"
+            f"{selected}; use externalTrafficPolicy: Cluster (pods then see a node's IP) or "
+            "advertisement: bgp",
+            loaded.locate(("spec", "service", "replicas")),
+            (loaded.id,),
+        )
+    if metallb.advertisement == "bgp" and loaded.profile.websocket.session_affinity:
+        yield Finding(
+            "metallb-bgp-affinity-per-node",
+            "ClientIP session affinity under BGP: the routers spread connections over the "
+            "nodes by ECMP hash, not by client, and each node keeps its own affinity table, so "
+            "one client's connections can reach different pods (and move when next hops "
+            "change); keep session state out of the pod, or use advertisement: l2",
+            loaded.locate(("spec", "websocket", "sessionAffinity")),
+            (loaded.id,),
+        )
