@@ -180,17 +180,24 @@ def _service(loaded: LoadedProfile) -> PlannedObject:
 
 
 def _ip_families(metallb: MetalLB) -> list[str] | None:
-    """The Service's IP families when IPs are pinned.
+    """The Service's IP families when pinned IPs or the profile's own pool decide them.
 
     MetalLB refuses pinned IPs whose families differ from the Service's own
     ("does not match the ipFamily of the service"), and a Service left to the
     cluster's default is single-stack in the primary family. So the families of
-    the pinned IPs are stated, in the order given.
+    the pinned IPs are stated, in the order given. Without pinned IPs, a pool the
+    profile creates that holds one family only (an IPv6-only pool in an IPv4-first
+    cluster, say) can serve only that family, so it is stated too; a dual-stack
+    pool, or a pool created elsewhere, leaves the choice to the cluster.
     """
-    if not metallb.load_balancer_ips:
-        return None
-    versions = [ip.version for ip in metallb.pinned_ips]
-    return [f"IPv{v}" for v in dict.fromkeys(versions)]
+    if metallb.load_balancer_ips:
+        versions = [ip.version for ip in metallb.pinned_ips]
+        return [f"IPv{v}" for v in dict.fromkeys(versions)]
+    if metallb.pool_is_created:
+        families = {entry.version for entry in metallb.pool_ranges}
+        if len(families) == 1:
+            return [f"IPv{families.pop()}"]
+    return None
 
 
 def _family_policy(families: list[str]) -> str:
