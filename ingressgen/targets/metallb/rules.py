@@ -57,7 +57,10 @@ MINIMUM_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {
     "loadBalancerClass": ((0, 13, 0), "MetalLB honours spec.loadBalancerClass since 0.13"),
 }
 # BGPPeer fields by the MetalLB release whose CRD (api/v1beta2/bgppeer_types.go) first has them;
-# an older CRD prunes or refuses them. Attribute -> (profile field, release, why).
+# an older CRD prunes or refuses them. Attribute -> (profile field, release, why). The releases
+# are issue 11's; cross-checked: dualStackAddressFamily in the 0.15.0 changelog ("FRR-K8s:
+# convert the dualstackaddressfamily flag"), connectTime in FRR-K8s mode by metallb PR #2305
+# (merged 2024-03-05, before 0.14.4). The others rest on the issue alone.
 PEER_MINIMUM_VERSIONS: dict[str, tuple[str, tuple[int, int, int], str]] = {
     "vrf": ("vrf", (0, 13, 8), "BGPPeer.spec.vrf arrived in MetalLB 0.13.8"),
     "connect_time": ("connectTime", (0, 14, 4), "BGPPeer.spec.connectTime arrived in 0.14.4"),
