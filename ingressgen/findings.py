@@ -98,13 +98,18 @@ PROFILE_RULES: Mapping[str, Rule] = {
     "metallb-peer-disagreement": Rule(
         Level.ERROR, "profiles that declare one BGPPeer define it differently"
     ),
+    "metallb-frr-peer-conflict": Rule(
+        Level.ERROR,
+        "BGP peers that MetalLB's FRR modes refuse together: different routerIDs, different myASN "
+        "in one VRF, or one peerAddress and VRF twice on the same nodes",
+    ),
     "metallb-pool-overlap": Rule(
         Level.ERROR, "pool addresses overlap, within one pool or across pools; MetalLB refuses it"
     ),
     "metallb-pool-mismatch": Rule(
         Level.ERROR,
-        "a pinned IP outside its pool, or a Service in a namespace the pool does not serve: it "
-        "would stay pending",
+        "a pinned IP outside its pool or one that avoidBuggyIPs skips (.0, .255), or a Service "
+        "in a namespace the pool does not serve: it would stay pending",
     ),
     "metallb-ip-sharing": Rule(
         Level.ERROR,
@@ -149,6 +154,16 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "a BGP setting (large community, IPv6 pool, FRR-only peer field) that MetalLB's native "
         "BGP mode refuses",
     ),
+    "metallb-l2-local-one-node": Rule(
+        Level.MEDIUM,
+        "L2 with externalTrafficPolicy Local and several replicas: only the pods on the "
+        "announcing node get traffic",
+    ),
+    "metallb-bgp-affinity-per-node": Rule(
+        Level.MEDIUM,
+        "ClientIP affinity under BGP: router ECMP hashes connections to nodes, so affinity is "
+        "per node, not per client",
+    ),
     "metallb-community-alias": Rule(
         Level.MEDIUM,
         "a community alias needs a Community object, which ingressgen does not generate",
@@ -177,6 +192,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.LOW,
         "a profile joins or leaves a shared tunnel: its config checksum changes and every "
         "cloudflared pod of the tunnel restarts",
+    ),
+    "metallb-minimum-version": Rule(
+        Level.INFO,
+        "without spec.metallb.version: the oldest MetalLB release that has every field the "
+        "profile uses",
     ),
     "metallb-tls-passthrough": Rule(
         Level.INFO,

@@ -78,6 +78,13 @@ def parse_address_range(text: str) -> AddressRange:
     The only place a pool entry is parsed: the profile's validator calls it, and the MetalLB
     section keeps the result (`MetalLB.pool_ranges`) for every rule and template that needs it.
     """
+    if "%" in text:
+        # Python's ipaddress accepts an IPv6 zone ('fe80::1%eth0/64'); Go's net.ParseCIDR and
+        # net.ParseIP, which MetalLB's ParseCIDR calls, refuse it.
+        raise ValueError(
+            f"invalid CIDR {text!r}: MetalLB (Go's net.ParseCIDR) refuses an IPv6 zone ('%...'); "
+            "write the prefix without it, e.g. fe80::/64"
+        )
     if "-" in text:
         start_text, end_text = (part.strip() for part in text.split("-", 1))
         try:

@@ -295,6 +295,13 @@ Duration = Annotated[
 
 
 def _validate_ip(value: str) -> str:
+    if "%" in value:
+        # Python takes an IPv6 zone ('fe80::1%eth0'); Go's net.ParseIP, which Kubernetes and
+        # MetalLB use, does not.
+        raise ValueError(
+            f"{value!r} is not valid: an IPv6 zone ('%...') is not part of an IP address here; "
+            "write the address alone, e.g. fe80::1"
+        )
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -118,6 +118,22 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         },
         "p/b.yaml",
     ),
+    "metallb-frr-peer-conflict": (
+        {
+            "a.yaml": metallb_profile(
+                **{"spec.metallb.advertisement": "bgp", "spec.metallb.peers": [PEER]}
+            ),
+            "b.yaml": second_metallb(
+                **{
+                    "spec.metallb.advertisement": "bgp",
+                    "spec.metallb.addressPool": "other",
+                    "spec.metallb.addresses": ["198.51.100.0/28"],
+                    "spec.metallb.peers": [{**PEER, "name": "tor2"}],
+                }
+            ),
+        },
+        "p/b.yaml",
+    ),
     "metallb-pool-overlap": (
         {
             "a.yaml": metallb_profile(),

@@ -95,6 +95,7 @@ BGP_PROFILE = metallb_profile(
                 "myASN": 64512,
                 "dynamicASN": "external",
                 "peerAddress": "2001:db8::1",
+                "routerID": "192.0.2.10",  # FRR modes refuse peers whose routerIDs differ
             },
         ],
     }
@@ -215,6 +216,37 @@ def test_a_single_pinned_family_is_stated(workdir: Path, run: Run) -> None:
     assert (spec["ipFamilyPolicy"], spec["ipFamilies"]) == ("SingleStack", ["IPv6"])
 
 
+@pytest.mark.parametrize(
+    ("addresses", "families"),
+    [
+        (["2001:db8::/120"], ["IPv6"]),
+        (["203.0.113.0/28", "203.0.113.64-203.0.113.70"], ["IPv4"]),
+    ],
+)
+def test_a_single_family_pool_states_its_family(
+    workdir: Path, run: Run, addresses: list[str], families: list[str]
+) -> None:
+    # No pinned IP: without ipFamilies the Service would take the cluster's default family,
+    # which the pool may not hold.
+    profile = metallb_profile(**{"spec.metallb.addresses": addresses})
+    assert _render(workdir, run, {"a.yaml": profile}).code == 0
+    spec = _objects(workdir / "out")[("Service", "chat-lb")]["spec"]
+    assert (spec["ipFamilyPolicy"], spec["ipFamilies"]) == ("SingleStack", families)
+
+
+def test_a_dual_stack_or_foreign_pool_leaves_the_family_to_the_cluster(
+    workdir: Path, run: Run
+) -> None:
+    dual = metallb_profile(**{"spec.metallb.addresses": ["203.0.113.0/28", "2001:db8::/120"]})
+    foreign = metallb_profile(**{"metadata.name": "b", "spec.metallb.addresses": None})
+    foreign["spec"]["metallb"]["addressPool"] = "elsewhere"
+    assert _render(workdir, run, {"a.yaml": dual, "b.yaml": foreign}).code == 0
+    objects = _objects(workdir / "out")
+    for name in ("chat-lb", "b-lb"):
+        spec = objects[("Service", name)]["spec"]
+        assert "ipFamilies" not in spec and "ipFamilyPolicy" not in spec
+
+
 def test_the_pool_and_advertisements_hold_the_profile_options(
     bundle: dict[tuple[str, str], dict[str, Any]],
 ) -> None:
@@ -278,6 +310,7 @@ def test_bgp_peers_reference_their_password_secret_by_name_only(
         "myASN": 64512,
         "dynamicASN": "external",
         "peerAddress": "2001:db8::1",
+        "routerID": "192.0.2.10",
     }
     for obj in bundle.values():
         assert "password" not in obj.get("spec", {})

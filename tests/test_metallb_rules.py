@@ -233,6 +233,65 @@ ONE_PROFILE = [
         "spec.metallb.peers[1].name",
         "already defined at peers[0]",
     ),
+    *[
+        (
+            bgp(**{"spec.metallb.version": older, "spec.metallb.peers": [{**PEER, **field}]}),
+            f"spec.metallb.peers[0].{next(iter(field))}",
+            f"needs MetalLB {needed} or newer",
+        )
+        for field, older, needed in [
+            ({"vrf": "red"}, "0.13.7", "0.13.8"),
+            ({"connectTime": "10s"}, "0.14.3", "0.14.4"),
+            ({"enableGracefulRestart": True}, "0.14.5", "0.14.6"),
+            ({"dynamicASN": "external", "peerASN": None}, "0.14.8", "0.14.9"),
+            ({"dualStackAddressFamily": True}, "0.14.9", "0.15.0"),
+        ]
+    ],
+    # Pools (issue 11, item 9)
+    (
+        metallb_profile(**{"spec.metallb.addresses": []}),
+        "spec.metallb.addresses",
+        "pool has no prefixes defined",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["fe80::1%eth0/64"]}),
+        "spec.metallb.addresses[0]",
+        "IPv6 zone",
+    ),
+    (
+        metallb_profile(**{"spec.metallb.addresses": ["fe80::1%eth0-fe80::9"]}),
+        "spec.metallb.addresses[0]",
+        "IPv6 zone",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.addresses": ["fe80::/64"],
+                "spec.metallb.loadBalancerIPs": ["fe80::1%eth0"],
+            }
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "IPv6 zone",
+    ),
+    (peer(peerAddress="fe80::1%eth0"), "spec.metallb.peers[0].peerAddress", "IPv6 zone"),
+    (
+        metallb_profile(
+            **{"spec.metallb.avoidBuggyIPs": True, "spec.metallb.loadBalancerIPs": ["203.0.113.0"]}
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "ends in .0",
+    ),
+    (
+        metallb_profile(
+            **{
+                "spec.metallb.addresses": ["203.0.113.240/28"],
+                "spec.metallb.avoidBuggyIPs": True,
+                "spec.metallb.loadBalancerIPs": ["203.0.113.255"],
+            }
+        ),
+        "spec.metallb.loadBalancerIPs[0]",
+        "ends in .255",
+    ),
 ]
 
 
@@ -251,18 +310,86 @@ def test_what_metallb_accepts_passes_every_rule(workdir: Path, run: Run) -> None
         **{
             "spec.metallb.addresses": ["203.0.113.1-203.0.113.6", "203.0.113.16/28"],
             "spec.metallb.aggregationLength": 31,  # the range's widest CIDR is a /31
+            "spec.metallb.externalTrafficPolicy": "Cluster",  # an aggregate with Local is not
             "spec.metallb.communities": ["0:0", "65535:65535", "large:4294967295:0:1", "alias-1"],
             "spec.metallb.peers": [
                 {**PEER, "holdTime": "0s"},
-                {**PEER, "name": "t2", "keepaliveTime": "1s"},  # hold derived: 3s
-                {**PEER, "name": "t3", "holdTime": "2.5ms", "connectTime": "1m"},  # rounds to 0
-                {**PEER, "name": "t4", "peerASN": 64512},  # iBGP without multi-hop
+                # FRR refuses two peers with one address on the same nodes: one address each.
+                {**PEER, "name": "t2", "peerAddress": "10.0.0.2", "keepaliveTime": "1s"},
+                {
+                    **PEER,
+                    "name": "t3",
+                    "peerAddress": "10.0.0.3",
+                    "holdTime": "2.5ms",  # rounds to 0
+                    "connectTime": "1m",
+                },
+                {**PEER, "name": "t4", "peerAddress": "10.0.0.4", "peerASN": 64512},  # iBGP
             ],
         }
     )
     write(workdir, {"p/a.yaml": profile})
     result = run("render", "p", "--out", "out")
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # avoidBuggyIPs skips IPv4 .0 and .255 only: other IPv4 addresses and any IPv6 are fine.
+        {"spec.metallb.avoidBuggyIPs": True, "spec.metallb.loadBalancerIPs": ["203.0.113.1"]},
+        {
+            "spec.metallb.addresses": ["203.0.113.0/28", "2001:db8::/120"],
+            "spec.metallb.avoidBuggyIPs": True,
+            "spec.metallb.loadBalancerIPs": ["203.0.113.14", "2001:db8::ff"],
+        },
+        # Without avoidBuggyIPs MetalLB hands out .0 like any other address.
+        {"spec.metallb.loadBalancerIPs": ["203.0.113.0"]},
+        # A link-local prefix without a zone is a valid CIDR.
+        {"spec.metallb.addresses": ["fe80::/64"], "spec.metallb.loadBalancerIPs": ["fe80::1"]},
+    ],
+)
+def test_close_pool_cases_that_metallb_accepts(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    write(workdir, {"p/a.yaml": metallb_profile(**changes)})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
+PEER_FIELD_RELEASES = [
+    ({"vrf": "red"}, "0.13.8"),
+    ({"connectTime": "10s"}, "0.14.4"),
+    ({"enableGracefulRestart": True}, "0.14.6"),
+    ({"dynamicASN": "external", "peerASN": None}, "0.14.9"),
+    ({"dualStackAddressFamily": True}, "0.15.0"),
+]
+
+
+@pytest.mark.parametrize(("field", "version"), PEER_FIELD_RELEASES)
+def test_peer_fields_pass_from_the_release_that_has_them(
+    workdir: Path, run: Run, field: dict[str, Any], version: str
+) -> None:
+    profile = bgp(**{"spec.metallb.version": version, "spec.metallb.peers": [{**PEER, **field}]})
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
+def test_without_a_version_a_note_names_the_minimum_release(workdir: Path, run: Run) -> None:
+    newer = {**PEER, "vrf": "red", "connectTime": "10s"}
+    profile = bgp(**{"spec.metallb.version": None, "spec.metallb.peers": [newer]})
+    write(
+        workdir,
+        {"p/a.yaml": profile, "q/b.yaml": metallb_profile(**{"spec.metallb.version": None})},
+    )
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+    note = [line for line in result.err.splitlines() if "(metallb-minimum-version)" in line]
+    assert len(note) == 1 and re.match(r"p/a\.yaml:\d+:\d+: info: ", note[0]), note
+    assert "MetalLB 0.14.4 or newer" in note[0] and "connectTime" in note[0]
+    # Nothing newer than the CRD configuration of 0.13.0: no note.
+    plain = run("render", "q", "--out", "out2")
+    assert plain.code == 0 and "metallb-minimum-version" not in plain.err
 
 
 def test_a_literal_password_is_an_unknown_field_and_never_echoed(workdir: Path, run: Run) -> None:
@@ -364,6 +491,71 @@ def test_profiles_defining_one_peer_must_define_it_identically(workdir: Path, ru
     _names_the_other(match, "p/a.yaml")
 
 
+# ---- BGP peers MetalLB's FRR modes refuse together (issue 11, item 10) ----
+
+T2 = {**PEER, "name": "t2", "peerAddress": "10.0.0.2"}
+EDGE = [{"matchLabels": {"edge": "true"}}]
+CORE = [{"matchLabels": {"core": "true"}}]
+
+
+@pytest.mark.parametrize(
+    ("second", "path", "fragment"),
+    [
+        ({**T2, "routerID": "10.9.9.9"}, "spec.metallb.peers[1].routerID", "all RouterID"),
+        ({**T2, "myASN": 64600}, "spec.metallb.peers[1].myASN", "same VRF"),
+        ({**T2, "peerAddress": "10.0.0.1"}, "spec.metallb.peers[1].peerAddress", "duplicate"),
+        (
+            {**T2, "peerAddress": "10.0.0.1", "nodeSelectors": EDGE},
+            "spec.metallb.peers[1].peerAddress",
+            "same nodes",
+        ),
+    ],
+)
+def test_peers_that_frr_refuses_together(
+    workdir: Path, run: Run, second: dict[str, Any], path: str, fragment: str
+) -> None:
+    profile = bgp(**{"spec.metallb.peers": [PEER, second]})
+    match = _one(_refused(workdir, run, {"a.yaml": profile}), path, fragment)
+    assert "FRR" in match["msg"]
+
+
+def test_peers_of_two_profiles_that_frr_refuses_together(workdir: Path, run: Run) -> None:
+    a = bgp(**{"spec.metallb.peers": [PEER]})
+    b = _second(
+        **{
+            "spec.metallb.advertisement": "bgp",
+            "spec.metallb.addressPool": "other",
+            "spec.metallb.addresses": ["198.51.100.0/28"],
+            "spec.metallb.peers": [{**T2, "peerAddress": "10.0.0.1"}],
+        }
+    )
+    match = _one(
+        _refused(workdir, run, {"a.yaml": a, "b.yaml": b}),
+        "spec.metallb.peers[0].peerAddress",
+        "duplicate",
+    )
+    assert match["file"] == "p/b.yaml"
+    _names_the_other(match, "p/a.yaml")
+
+
+@pytest.mark.parametrize(
+    "peers",
+    [
+        [{**PEER, "routerID": "10.9.9.9"}, {**T2, "routerID": "10.9.9.9"}],
+        [PEER, {**T2, "myASN": 64600, "vrf": "red"}],
+        [PEER, {**T2, "peerAddress": "10.0.0.1", "vrf": "red"}],
+        [{**PEER, "nodeSelectors": CORE}, {**T2, "peerAddress": "10.0.0.1", "nodeSelectors": EDGE}],
+    ],
+    ids=["same-router-id", "asn-per-vrf", "address-per-vrf", "address-on-other-nodes"],
+)
+def test_peers_that_frr_accepts_together(
+    workdir: Path, run: Run, peers: list[dict[str, Any]]
+) -> None:
+    write(workdir, {"p/a.yaml": bgp(**{"spec.metallb.peers": peers})})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+
+
 @pytest.mark.parametrize(
     ("mine", "theirs"),
     [
@@ -400,6 +592,17 @@ def test_a_pinned_ip_must_lie_in_the_pool_another_profile_creates(workdir: Path,
     )
     matches = _refused(workdir, run, {"a.yaml": metallb_profile(), "b.yaml": other})
     match = _one(matches, "spec.metallb.loadBalancerIPs[0]", "outside pool 'public'")
+    _names_the_other(match, "p/a.yaml")
+
+
+def test_a_pinned_ip_that_another_profiles_pool_skips_is_refused(workdir: Path, run: Run) -> None:
+    owner = metallb_profile(**{"spec.metallb.avoidBuggyIPs": True})
+    user = _second(
+        **{"spec.metallb.addresses": None, "spec.metallb.loadBalancerIPs": ["203.0.113.0"]}
+    )
+    matches = _refused(workdir, run, {"a.yaml": owner, "b.yaml": user})
+    match = _one(matches, "spec.metallb.loadBalancerIPs[0]", "avoidBuggyIPs: true")
+    assert match["file"] == "p/b.yaml"
     _names_the_other(match, "p/a.yaml")
 
 
@@ -469,3 +672,95 @@ def test_ip_sharing_rules(
     match = _one(matches, path, "IP sharing: 203.0.113.2 is also pinned by")
     assert fragment in match["msg"] and match["file"] == "p/b.yaml"
     _names_the_other(match, "p/a.yaml")
+
+
+# ---- where the traffic goes (issue 11, items 12 and 13) ----
+
+
+def _rendered_notes(workdir: Path, run: Run, profile: dict[str, Any], rule: str) -> list[str]:
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err
+    return [line for line in result.err.splitlines() if f"({rule})" in line]
+
+
+def test_l2_local_with_several_replicas_serves_from_one_node(workdir: Path, run: Run) -> None:
+    profile = metallb_profile(
+        **{"spec.service.replicas": 3, "spec.metallb.nodeSelectors": [{"matchLabels": {"a": "b"}}]}
+    )
+    notes = _rendered_notes(workdir, run, profile, "metallb-l2-local-one-node")
+    assert len(notes) == 1 and re.match(r"p/a\.yaml:\d+:\d+: medium: ", notes[0]), notes
+    assert "of the 3 replicas" in notes[0] and "never when none does" in notes[0]
+    assert "externalTrafficPolicy: Cluster" in notes[0] and "advertisement: bgp" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # replicas unknown
+        {"spec.service.replicas": 1},
+        {"spec.service.replicas": 3, "spec.metallb.externalTrafficPolicy": "Cluster"},
+        {"spec.service.replicas": 3, "spec.metallb.advertisement": "bgp"},
+    ],
+)
+def test_no_one_node_note_where_traffic_is_spread(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    notes = _rendered_notes(workdir, run, metallb_profile(**changes), "metallb-l2-local-one-node")
+    assert notes == []
+
+
+def test_client_ip_affinity_under_bgp_is_per_node(workdir: Path, run: Run) -> None:
+    profile = bgp(**{"spec.websocket.sessionAffinity": True})
+    notes = _rendered_notes(workdir, run, profile, "metallb-bgp-affinity-per-node")
+    assert len(notes) == 1 and re.match(r"p/a\.yaml:\d+:\d+: medium: ", notes[0]), notes
+    assert "ECMP" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [metallb_profile(**{"spec.websocket.sessionAffinity": True}), bgp()],
+    ids=["l2-with-affinity", "bgp-without-affinity"],
+)
+def test_no_affinity_note_without_bgp_and_affinity(
+    workdir: Path, run: Run, profile: dict[str, Any]
+) -> None:
+    assert _rendered_notes(workdir, run, profile, "metallb-bgp-affinity-per-node") == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"spec.metallb.aggregationLength": 28}, "spec.metallb.aggregationLength"),
+        (
+            {
+                "spec.metallb.addresses": ["2001:db8::/120"],
+                "spec.metallb.aggregationLengthV6": 124,
+            },
+            "spec.metallb.aggregationLengthV6",
+        ),
+    ],
+)
+def test_an_aggregate_with_local_policy_is_refused(
+    workdir: Path, run: Run, changes: dict[str, Any], path: str
+) -> None:
+    match = _one(_refused(workdir, run, {"a.yaml": bgp(**changes)}), path, "Local")
+    assert "externalTrafficPolicy: Cluster" in match["msg"]
+    assert "_advanced_bgp_configuration.md" in match["msg"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"spec.metallb.aggregationLength": 28, "spec.metallb.externalTrafficPolicy": "Cluster"},
+        {"spec.metallb.aggregationLength": 32},  # the host prefix: per-IP routes
+        # A v4 aggregate length says nothing about an IPv6-only pool.
+        {"spec.metallb.addresses": ["2001:db8::/120"], "spec.metallb.aggregationLength": 24},
+    ],
+)
+def test_aggregation_metallb_routes_correctly_passes(
+    workdir: Path, run: Run, changes: dict[str, Any]
+) -> None:
+    write(workdir, {"p/a.yaml": bgp(**changes)})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 0, result.err

@@ -56,6 +56,27 @@ MINIMUM_VERSIONS: dict[str, tuple[tuple[int, int, int], str]] = {
     ),
     "loadBalancerClass": ((0, 13, 0), "MetalLB honours spec.loadBalancerClass since 0.13"),
 }
+# BGPPeer fields by the MetalLB release whose CRD (api/v1beta2/bgppeer_types.go) first has them;
+# an older CRD prunes or refuses them. Attribute -> (profile field, release, why). The releases
+# are issue 11's; cross-checked: dualStackAddressFamily in the 0.15.0 changelog ("FRR-K8s:
+# convert the dualstackaddressfamily flag"), connectTime in FRR-K8s mode by metallb PR #2305
+# (merged 2024-03-05, before 0.14.4). The others rest on the issue alone.
+PEER_MINIMUM_VERSIONS: dict[str, tuple[str, tuple[int, int, int], str]] = {
+    "vrf": ("vrf", (0, 13, 8), "BGPPeer.spec.vrf arrived in MetalLB 0.13.8"),
+    "connect_time": ("connectTime", (0, 14, 4), "BGPPeer.spec.connectTime arrived in 0.14.4"),
+    "enable_graceful_restart": (
+        "enableGracefulRestart",
+        (0, 14, 6),
+        "BGPPeer.spec.enableGracefulRestart arrived in MetalLB 0.14.6",
+    ),
+    "dynamic_asn": ("dynamicASN", (0, 14, 9), "BGPPeer.spec.dynamicASN arrived in 0.14.9"),
+    "dual_stack_address_family": (
+        "dualStackAddressFamily",
+        (0, 15, 0),
+        "BGPPeer.spec.dualStackAddressFamily arrived in MetalLB 0.15.0",
+    ),
+}
+Version = tuple[int, int, int]
 
 
 # ---------------------------------------------------------------- values ---
@@ -66,6 +87,15 @@ def effective_auto_assign(metallb: MetalLB) -> bool | None:
     if metallb.auto_assign is not None:
         return metallb.auto_assign
     return False if metallb.load_balancer_ips else None
+
+
+def confuses_buggy_firmware(ip: IP) -> bool:
+    """An IPv4 address ending in .0 or .255: a pool with avoidBuggyIPs never hands it out.
+
+    MetalLB's allocator (internal/allocator/allocator.go, ipConfusesBuggyFirmwares and
+    poolFor) skips such addresses, so a Service pinning one stays pending.
+    """
+    return ip.version == 4 and int(ip) & 0xFF in (0, 255)
 
 
 def allocation_namespaces(loaded: LoadedProfile) -> list[str] | None:
@@ -128,22 +158,39 @@ def _check_pool_fields(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Prob
             )
 
 
-def _check_versions(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
-    version = metallb.version_tuple()
-    if version is None:
-        return
+def version_needs(metallb: MetalLB) -> list[tuple[FieldPath, Version, str]]:
+    """Each field the profile uses that not every MetalLB release has: (where, release, why)."""
     asked = {
         "createPool": metallb.pool_is_created,
         "interfaces": metallb.interfaces is not None,
         "restrictToNamespace": bool(metallb.restrict_to_namespace),
         "loadBalancerClass": metallb.load_balancer_class is not None,
     }
+    needs: list[tuple[FieldPath, Version, str]] = []
     for name, (minimum, why) in MINIMUM_VERSIONS.items():
-        if asked[name] and version < minimum:
+        if asked[name]:
             where = "addresses" if name == "createPool" and metallb.create_pool is None else name
+            needs.append(((*METALLB, where), minimum, why))
+    for index, peer in enumerate(metallb.peers or []):
+        for attribute, (field, minimum, why) in PEER_MINIMUM_VERSIONS.items():
+            if getattr(peer, attribute) is not None:
+                needs.append(((*METALLB, "peers", index, field), minimum, why))
+    return needs
+
+
+def release(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+def _check_versions(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
+    version = metallb.version_tuple()
+    if version is None:
+        return
+    for path, minimum, why in version_needs(metallb):
+        if version < minimum:
             yield loaded.problem(
-                (*METALLB, where),
-                f"needs MetalLB {'.'.join(map(str, minimum))} or newer, and spec.metallb.version "
+                path,
+                f"needs MetalLB {release(minimum)} or newer, and spec.metallb.version "
                 f"is {metallb.version}: {why}",
                 at_key=True,
             )
@@ -182,6 +229,14 @@ def _check_pinned_ips(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Probl
                     "MetalLB would leave the Service pending",
                     rule="metallb-pool-mismatch",
                 )
+            elif metallb.avoid_buggy_ips and confuses_buggy_firmware(ip):
+                yield loaded.problem(
+                    (*METALLB, "loadBalancerIPs", index),
+                    f"{ip} ends in .{int(ip) & 0xFF}, and this pool has avoidBuggyIPs: true, so "
+                    "MetalLB's allocator never hands it out and the Service stays pending; pin "
+                    "another address, or drop avoidBuggyIPs",
+                    rule="metallb-pool-mismatch",
+                )
 
 
 def _check_aggregation(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
@@ -205,6 +260,39 @@ def _check_aggregation(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Prob
                 f"{length} is shorter than the /{prefix} prefix of pool entry {entry.text!r} "
                 f"(addresses[{index}]); MetalLB refuses an aggregation length less specific "
                 f"than the pool's prefixes: use {prefix} or more",
+            )
+    if metallb.external_traffic_policy == "Local":
+        yield from _check_aggregation_with_local(loaded, metallb)
+
+
+def _check_aggregation_with_local(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Problem]:
+    """An aggregate announced under externalTrafficPolicy Local black-holes traffic.
+
+    With Local, a speaker announces a Service only from nodes with a ready local endpoint
+    (speaker/bgp_controller.go); with an aggregation length shorter than the host prefix the
+    announcement is the whole aggregate, so any node with an endpoint of any Service in it
+    attracts the prefix, and Local drops what arrives for a Service without pods there.
+    MetalLB's documented way to aggregate (website/content/configuration/
+    _advanced_bgp_configuration.md) adds a second, host-prefix advertisement; ingressgen emits
+    one advertisement per pool, so it refuses the combination instead.
+    """
+    families = {entry.version for entry in metallb.pool_ranges}
+    lengths = (
+        (4, "aggregationLength", metallb.aggregation_length, 32),
+        (6, "aggregationLengthV6", metallb.aggregation_length_v6, 128),
+    )
+    for family, field, length, host in lengths:
+        if family in families and length is not None and length < host:
+            yield loaded.problem(
+                (*METALLB, field),
+                f"{length} with externalTrafficPolicy Local: MetalLB then announces only the "
+                f"/{length} aggregate, from every node with a local pod of any Service in it, "
+                "so routers send this Service's traffic to nodes without its pods, where Local "
+                f"drops it. Use externalTrafficPolicy: Cluster, or leave {field} at {host}; "
+                "MetalLB's documented aggregation (website/content/configuration/"
+                f"_advanced_bgp_configuration.md) adds a /{host} advertisement with localPref "
+                "and the no-advertise community (65535:65282), which ingressgen does not "
+                "generate",
             )
 
 

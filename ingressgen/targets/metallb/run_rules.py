@@ -18,6 +18,7 @@ from ingressgen.targets.metallb.rules import (
     IP,
     METALLB,
     allocation_namespaces,
+    confuses_buggy_firmware,
     effective_auto_assign,
 )
 
@@ -29,6 +30,7 @@ def check_run(profiles: Sequence[LoadedProfile]) -> list[Problem]:
         *tagged("metallb-namespace-disagreement", _one_metallb_namespace(creators)),
         *tagged("metallb-pool-disagreement", _same_pool_same_definition(creators)),
         *tagged("metallb-peer-disagreement", _same_peer_same_definition(creators)),
+        *tagged("metallb-frr-peer-conflict", _peers_frr_accepts(creators)),
         *tagged("metallb-pool-overlap", _pools_do_not_overlap(creators)),
         *tagged("metallb-pool-mismatch", _services_fit_pools_of_the_run(profiles, creators)),
         *tagged("metallb-ip-sharing", _shared_ips(profiles)),
@@ -143,6 +145,82 @@ def _same_peer_same_definition(creators: Sequence[LoadedProfile]) -> Iterator[Pr
                     break
 
 
+def _peers_frr_accepts(creators: Sequence[LoadedProfile]) -> Iterator[Problem]:
+    """The BGPPeer combinations MetalLB's FRR and FRR-K8s modes refuse.
+
+    internal/config/validation.go, DiscardNativeOnly (run by the webhook and the controller
+    in both FRR modes, the default since 0.13.10 and, as FRR-K8s, since 0.16): every peer has
+    the same routerID; peers in one VRF have the same myASN; two peers with one address and
+    VRF are refused when they can meet on a node. ingressgen cannot see the nodes, so it
+    counts two peers as meeting when either has no nodeSelectors or both have the same ones.
+    """
+    seen: list[tuple[LoadedProfile, int, BGPPeer]] = []
+    names: set[tuple[str, str]] = set()
+    for loaded in creators:
+        metallb = _metallb(loaded)
+        for index, peer in enumerate(metallb.peers or []):
+            if (metallb.namespace, peer.name) in names:
+                continue  # the same peer again: identical, or refused as a disagreement
+            names.add((metallb.namespace, peer.name))
+            here = (*METALLB, "peers", index)
+            yield from _peer_conflicts(loaded, here, peer, seen)
+            seen.append((loaded, index, peer))
+
+
+def _peer_conflicts(
+    loaded: LoadedProfile,
+    here: FieldPath,
+    peer: BGPPeer,
+    seen: Sequence[tuple[LoadedProfile, int, BGPPeer]],
+) -> Iterator[Problem]:
+    frr = "MetalLB's FRR and FRR-K8s modes (the default BGP backends) refuse"
+    if seen:
+        first, first_index, first_peer = seen[0]
+        if peer.router_id != first_peer.router_id:
+            there = _elsewhere(first, (*METALLB, "peers", first_index))
+            yield loaded.problem(
+                (*here, "routerID"),
+                f"peer {peer.name!r} has routerID {_shown(peer.router_id)}, and peer "
+                f"{first_peer.name!r} in {there} has {_shown(first_peer.router_id)}; {frr} peers "
+                'whose routerID differs ("all RouterID must be equal"): give every peer the '
+                "same routerID, or none",
+            )
+    for other, other_index, other_peer in seen:
+        there = _elsewhere(other, (*METALLB, "peers", other_index))
+        if other_peer.vrf == peer.vrf and int(other_peer.my_asn) != int(peer.my_asn):
+            yield loaded.problem(
+                (*here, "myASN"),
+                f"peer {peer.name!r} has myASN {peer.my_asn}, and peer {other_peer.name!r} in "
+                f"{there} has {other_peer.my_asn} in the same VRF ({_shown(peer.vrf)}); {frr} "
+                "two local AS numbers in one VRF: use one myASN, or put the peers in different "
+                "VRFs",
+            )
+            break
+    for other, other_index, other_peer in seen:
+        if other_peer.peer_address != peer.peer_address or other_peer.vrf != peer.vrf:
+            continue
+        meet = (
+            not peer.node_selectors
+            or not other_peer.node_selectors
+            or peer.node_selectors == other_peer.node_selectors
+        )
+        if not meet:
+            continue  # different node selectors: they may select different nodes
+        there = _elsewhere(other, (*METALLB, "peers", other_index))
+        yield loaded.problem(
+            (*here, "peerAddress"),
+            f"peer {peer.name!r} has peerAddress {peer.peer_address} like peer "
+            f"{other_peer.name!r} in {there}, in the same VRF ({_shown(peer.vrf)}) and on the "
+            f"same nodes; {frr} duplicate BGPPeers: keep one peer, or split them with "
+            "nodeSelectors that select different nodes",
+        )
+        break
+
+
+def _shown(value: str | None) -> str:
+    return "unset" if value is None else repr(value)
+
+
 def _pools_do_not_overlap(creators: Sequence[LoadedProfile]) -> Iterator[Problem]:
     """No address may belong to two pools (MetalLB: 'CIDR ... overlaps with already defined')."""
     entries: list[tuple[LoadedProfile, str, int, AddressRange]] = []
@@ -187,6 +265,14 @@ def _services_fit_pools_of_the_run(
                     f"{ip} is outside pool {metallb.address_pool!r} ({', '.join(addresses)}), "
                     f"created by {_elsewhere(owner, pool_path)}; MetalLB would leave the "
                     "Service pending",
+                )
+            elif _metallb(owner).avoid_buggy_ips and confuses_buggy_firmware(ip):
+                yield loaded.problem(
+                    (*METALLB, "loadBalancerIPs", index),
+                    f"{ip} ends in .{int(ip) & 0xFF}, and pool {metallb.address_pool!r} has "
+                    f"avoidBuggyIPs: true in {_elsewhere(owner, (*METALLB, 'avoidBuggyIPs'))}, so "
+                    "MetalLB's allocator never hands it out and the Service stays pending; pin "
+                    "another address",
                 )
         allowed = allocation_namespaces(owner)
         namespace = loaded.profile.metadata.namespace

@@ -29,6 +29,9 @@ from ingressgen.targets.common import (
 from ingressgen.targets.metallb import rules, run_rules
 
 SHARED_FOLDER = "_metallb"
+# MetalLB reads IPAddressPool and advertisement objects since 0.13: every pool ingressgen
+# creates needs it, so only a newer minimum is worth a note.
+CRD_CONFIGURATION_VERSION = (0, 13, 0)
 CURRENT_PREFIX = "metallb.io/"
 LEGACY_PREFIX = "metallb.universe.tf/"
 EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
@@ -87,7 +90,16 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             "only used with spec.websocket.sessionAffinity: true; set that or remove this field",
             at_key=True,
         )
-    if metallb.create_pool and not metallb.addresses:
+    if metallb.addresses is not None and not metallb.addresses:
+        # Rendered as-is it would be `addresses: null`, which MetalLB refuses ("pool has no
+        # prefixes defined", internal/config/config.go).
+        yield loaded.problem(
+            ("spec", "metallb", "addresses"),
+            'an empty list is not valid: MetalLB refuses a pool with no addresses ("pool has '
+            "no prefixes defined\"); list CIDRs or 'a-b' ranges, e.g. 203.0.113.10/32, or "
+            "remove the field to use an existing pool",
+        )
+    elif metallb.create_pool and not metallb.addresses:
         yield loaded.problem(
             ("spec", "metallb", "addresses"),
             "required when createPool is true: a non-empty list of CIDRs or 'a-b' ranges",
@@ -168,17 +180,24 @@ def _service(loaded: LoadedProfile) -> PlannedObject:
 
 
 def _ip_families(metallb: MetalLB) -> list[str] | None:
-    """The Service's IP families when IPs are pinned.
+    """The Service's IP families when pinned IPs or the profile's own pool decide them.
 
     MetalLB refuses pinned IPs whose families differ from the Service's own
     ("does not match the ipFamily of the service"), and a Service left to the
     cluster's default is single-stack in the primary family. So the families of
-    the pinned IPs are stated, in the order given.
+    the pinned IPs are stated, in the order given. Without pinned IPs, a pool the
+    profile creates that holds one family only (an IPv6-only pool in an IPv4-first
+    cluster, say) can serve only that family, so it is stated too; a dual-stack
+    pool, or a pool created elsewhere, leaves the choice to the cluster.
     """
-    if not metallb.load_balancer_ips:
-        return None
-    versions = [ip.version for ip in metallb.pinned_ips]
-    return [f"IPv{v}" for v in dict.fromkeys(versions)]
+    if metallb.load_balancer_ips:
+        versions = [ip.version for ip in metallb.pinned_ips]
+        return [f"IPv{v}" for v in dict.fromkeys(versions)]
+    if metallb.pool_is_created:
+        families = {entry.version for entry in metallb.pool_ranges}
+        if len(families) == 1:
+            return [f"IPv{families.pop()}"]
+    return None
 
 
 def _family_policy(families: list[str]) -> str:
@@ -369,6 +388,18 @@ def _listing(profiles: Sequence[LoadedProfile]) -> str:
 def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
     metallb = _metallb(loaded)
     here = ("spec", "metallb")
+    needs = rules.version_needs(metallb)
+    if metallb.version is None and needs:
+        path, minimum, why = max(needs, key=lambda need: need[1])
+        if minimum > CRD_CONFIGURATION_VERSION:
+            yield Finding(
+                "metallb-minimum-version",
+                f"this profile needs MetalLB {rules.release(minimum)} or newer ({why}); "
+                "spec.metallb.version is not set, so ingressgen cannot check the release in the "
+                "cluster: set it to refuse what that release lacks",
+                loaded.locate(path),
+                (loaded.id,),
+            )
     if metallb.shared_ip_key is not None and not metallb.load_balancer_ips:
         yield Finding(
             "metallb-shared-ip-not-forced",
@@ -377,6 +408,7 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
             loaded.locate((*here, "sharedIPKey")),
             (loaded.id,),
         )
+    yield from _traffic_notes(loaded, metallb)
     if not metallb.pool_is_created or metallb.advertisement != "bgp":
         return
     for index, community in enumerate(metallb.communities or []):
@@ -415,3 +447,41 @@ def _profile_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*here, "peers", index)),
                 (loaded.id,),
             )
+
+
+def _traffic_notes(loaded: LoadedProfile, metallb: MetalLB) -> Iterator[Finding]:
+    """Where the traffic of a created pool's advertisement really goes."""
+    if not metallb.pool_is_created:
+        return
+    service = loaded.profile.spec.service
+    replicas = service.replicas
+    local = metallb.external_traffic_policy == "Local"
+    if metallb.advertisement == "l2" and local and replicas is not None and replicas > 1:
+        # website/content/usage/_index.md: "Pods that aren't on the current leader node
+        # receive no traffic"; the speaker only elects nodes with a ready local endpoint.
+        selected = (
+            "; with nodeSelectors, the IP is announced only by a selected node that runs one of "
+            "the pods, and never when none does"
+            if metallb.node_selectors
+            else ""
+        )
+        yield Finding(
+            "metallb-l2-local-one-node",
+            f"L2 with externalTrafficPolicy Local: of the {replicas} replicas, only the pods on "
+            "the one node that announces the IP get traffic (MetalLB's usage docs: \"Pods that "
+            "aren't on the current leader node receive no traffic\"), the others stay idle"
+            f"{selected}; use externalTrafficPolicy: Cluster (pods then see a node's IP) or "
+            "advertisement: bgp",
+            loaded.locate(("spec", "service", "replicas")),
+            (loaded.id,),
+        )
+    if metallb.advertisement == "bgp" and loaded.profile.websocket.session_affinity:
+        yield Finding(
+            "metallb-bgp-affinity-per-node",
+            "ClientIP session affinity under BGP: the routers spread connections over the "
+            "nodes by ECMP hash, not by client, and each node keeps its own affinity table, so "
+            "one client's connections can reach different pods (and move when next hops "
+            "change); keep session state out of the pod, or use advertisement: l2",
+            loaded.locate(("spec", "websocket", "sessionAffinity")),
+            (loaded.id,),
+        )
