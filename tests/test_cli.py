@@ -291,7 +291,7 @@ def test_validate_accepts_rendered_output_and_skips_kustomizations(workdir: Path
     assert run("render", "profiles", "--out", "out").code == 0
     result = run("validate", "out")
     assert result.code == 0, result.out
-    assert "6 objects: 6 valid, 0 invalid" in result.out
+    assert "7 objects: 7 valid, 0 invalid" in result.out
 
 
 def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run: Run) -> None:

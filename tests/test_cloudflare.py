@@ -678,3 +678,23 @@ def test_settings_the_mode_never_reads_are_noted_not_lost(workdir: Path, run: Ru
     assert "spec.cloudflareTunnel.tunnelKind does nothing in ingress-controller mode" in result.err
     assert "credentialsSecret does nothing" in result.err  # set by the base profile
     assert "p/a.yaml:" in result.err
+
+
+def test_cloudflared_runs_as_its_own_service_account_without_a_token(
+    workdir: Path, run: Run
+) -> None:
+    write(workdir, {"p/a.yaml": cloudflare_profile()})
+    render_ok(run, "p", "--out", "out")
+    account = load(workdir / TUNNEL_FOLDER / "serviceaccount-cloudflared-edge.yaml")
+    assert account["metadata"]["name"] == "cloudflared-edge"
+    assert account["metadata"]["namespace"] == "apps"
+    assert account["automountServiceAccountToken"] is False
+    pod = load(workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml")["spec"]["template"]
+    assert pod["spec"]["serviceAccountName"] == "cloudflared-edge"
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    kustomization = load(workdir / TUNNEL_FOLDER / "kustomization.yaml")
+    assert "serviceaccount-cloudflared-edge.yaml" in kustomization["resources"]
+    # A profile's own folder (mode operator) gets no ServiceAccount: the operator runs cloudflared.
+    write(workdir, {"p/a.yaml": operator()})
+    render_ok(run, "p", "--out", "out2")
+    assert not list((workdir / "out2").rglob("serviceaccount-*.yaml"))

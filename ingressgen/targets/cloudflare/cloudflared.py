@@ -1,4 +1,5 @@
-"""Mode `cloudflared`: one ConfigMap, Deployment and PodDisruptionBudget per tunnel.
+"""Mode `cloudflared`: one ConfigMap, Deployment, ServiceAccount and PodDisruptionBudget per
+tunnel.
 
 Every profile that names the same tunnel shares these objects, so the rules of all of them live
 in one config; they must agree on the tunnel's own settings. The config is checked against
@@ -152,6 +153,21 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
             origin=TUNNEL_FIELD,
         ),
     ]
+    # Its own ServiceAccount without a token: the namespace's `default` one may carry RBAC
+    # granted for other workloads, and cloudflared never calls the Kubernetes API.
+    objects.append(
+        PlannedObject(
+            api_version="v1",
+            kind="ServiceAccount",
+            name=name,
+            namespace=namespace,
+            template="cloudflare/serviceaccount.yaml.j2",
+            context=common,
+            folder=folder,
+            sources=sources,
+            origin=TUNNEL_FIELD,
+        )
+    )
     if settings.replicas > 1:
         objects.append(
             PlannedObject(
