@@ -100,6 +100,12 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "an operator TunnelBinding's rule sorts first and matches every request of another "
         "profile's route, which can then never be reached",
     ),
+    "cloudflare-grpc-needs-http2-transport": Rule(
+        Level.HIGH,
+        "protocol grpc through a controller's tunnel: its cloudflared must run with --protocol "
+        "http2, since over QUIC it drops trailers (grpc-status); cloudflared "
+        "connection/quic_connection.go AddTrailer",
+    ),
     "websocket-heartbeat-vs-idle-cut": Rule(
         Level.HIGH,
         "through Cloudflare, a WebSocket without a heartbeat at most 0.6 x idleTimeoutSeconds "

@@ -698,3 +698,37 @@ def test_cloudflared_runs_as_its_own_service_account_without_a_token(
     write(workdir, {"p/a.yaml": operator()})
     render_ok(run, "p", "--out", "out2")
     assert not list((workdir / "out2").rglob("serviceaccount-*.yaml"))
+
+
+def test_a_tunnel_carrying_grpc_runs_on_http2_transport(workdir: Path, run: Run) -> None:
+    # Over QUIC cloudflared drops trailers, grpc-status among them.
+    write(workdir, {"p/a.yaml": cloudflare_profile(**grpc())})
+    result = render_ok(run, "p", "--out", "out")
+    assert tunnel_config(workdir)["protocol"] == "http2"
+    assert "cloudflare-grpc-needs-http2-transport" not in result.err
+    # The same tunnel with WebSocket profiles only keeps cloudflared's default transport.
+    write(workdir, {"p/a.yaml": cloudflare_profile()})
+    render_ok(run, "p", "--out", "out2")
+    configmap = load(workdir / "out2/apps/_cloudflared-edge/configmap-cloudflared-edge.yaml")
+    assert "protocol" not in yaml.safe_load(configmap["data"]["config.yaml"])
+
+
+@pytest.mark.parametrize(
+    ("make", "setting"),
+    [(controller, "cloudflared.protocol: http2"), (operator, "spec.protocol: http2")],
+    ids=["ingress-controller", "operator"],
+)
+def test_grpc_through_a_controllers_tunnel_is_a_high_finding(
+    workdir: Path, run: Run, make: Callable[..., dict[str, Any]], setting: str
+) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": make(**grpc()),
+            "p/b.yaml": make(**{"metadata.name": "b", "spec.hostname": "b.example.com"}),
+        },
+    )
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-grpc-needs-http2-transport" in x]
+    assert line.startswith("p/a.yaml:") and ": high: " in line
+    assert "--protocol http2" in line and setting in line

@@ -91,13 +91,19 @@ def _refuse_disagreements(name: str, members: Sequence[LoadedProfile]) -> None:
 
 
 def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
-    config = {
+    config: dict[str, Any] = {
         "tunnel": settings_tunnel,
         "credentials-file": f"{CREDENTIALS_DIR}/credentials.json",
         "metrics": f"0.0.0.0:{METRICS_PORT}",
         "no-autoupdate": True,
-        "ingress": [*(r.as_rule() for r in routes), CATCH_ALL],
     }
+    if any(r.source.profile.spec.protocol == "grpc" for r in routes):
+        # The default transport, auto, picks QUIC, and over QUIC cloudflared drops response
+        # trailers (connection/quic_connection.go, httpResponseAdapter.AddTrailer: "we do not
+        # support trailers over QUIC"); grpc-status is a trailer, so every gRPC call would fail.
+        # HTTP/2 carries them (connection/http2.go). A top-level key is read as the flag.
+        config["protocol"] = "http2"
+    config["ingress"] = [*(r.as_rule() for r in routes), CATCH_ALL]
     return yaml.safe_dump(
         config, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10_000
     )

@@ -134,6 +134,9 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
         heartbeat = _heartbeat_note(loaded)
         if heartbeat is not None:
             result.notes.append(heartbeat)
+        grpc = _grpc_transport_note(loaded)
+        if grpc is not None:
+            result.notes.append(grpc)
         if loaded.profile.spec.protocol == "tcp":
             result.notes.append(
                 Finding(
@@ -190,6 +193,35 @@ def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*TUNNEL_FIELD, alias), at_key=True),
                 (loaded.id,),
             )
+
+
+# Where each controller mode sets cloudflared's transport (--protocol).
+_TRANSPORT_SETTING = {
+    "ingress-controller": "the controller chart's value cloudflared.protocol: http2",
+    "operator": "spec.protocol: http2 on the Tunnel or ClusterTunnel",
+}
+
+
+def _grpc_transport_note(loaded: LoadedProfile) -> Finding | None:
+    """gRPC through a tunnel that a controller runs: its cloudflared must use HTTP/2 transport.
+
+    Over QUIC, the default (`auto` tries QUIC first), cloudflared drops response trailers
+    (cloudflared connection/quic_connection.go, httpResponseAdapter.AddTrailer), and grpc-status
+    is a trailer. Mode cloudflared writes `protocol: http2` itself; a controller's cloudflared is
+    configured outside the profile: STRRL's chart passes `--protocol` from `cloudflared.protocol`
+    (default auto), adyanth's operator from the Tunnel's `spec.protocol` (default auto).
+    """
+    mode = tunnel_settings(loaded).mode
+    if loaded.profile.spec.protocol != "grpc" or mode not in _TRANSPORT_SETTING:
+        return None
+    return Finding(
+        "cloudflare-grpc-needs-http2-transport",
+        "protocol grpc: the tunnel's cloudflared must run with --protocol http2 "
+        f"({_TRANSPORT_SETTING[mode]}); with the default auto it uses QUIC, over which cloudflared "
+        "drops HTTP trailers, so grpc-status never arrives and every gRPC call fails",
+        loaded.locate(("spec", "protocol")),
+        (loaded.id,),
+    )
 
 
 def _heartbeat_note(loaded: LoadedProfile) -> Finding | None:
