@@ -74,6 +74,12 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "cloudflared would refuse the ingress rule made from the profile's values (its own "
         "validation, error code in the message)",
     ),
+    "websocket-path-regex": Rule(
+        Level.ERROR,
+        "websocket.path holds a regular-expression operator ($ ( ) * +): it is a literal prefix "
+        "that cloudflared mode escapes and anchors (cloudflared ingress/rule.go matches path as "
+        "a regex)",
+    ),
     "metallb-namespace-disagreement": Rule(
         Level.ERROR, "profiles put MetalLB's objects in different namespaces; MetalLB reads one"
     ),

@@ -370,12 +370,31 @@ def test_ingress_warns_that_the_controller_does_not_anchor_the_path(
     assert "unanchored" not in (workdir / "out/apps/chat/ingress-chat.yaml").read_text()
 
 
-def test_ingress_path_cloudflared_cannot_compile_is_refused(workdir: Path, run: Run) -> None:
-    write(workdir, {"p/a.yaml": controller(**{"spec.websocket.path": "/a(b"})})
+@pytest.mark.parametrize("mode", ["cloudflared", "ingress-controller", "operator"])
+@pytest.mark.parametrize("path", ["/ws.*", "/a(b", "/chat$", "/v+1"])
+def test_regex_operators_in_the_path_are_refused_in_every_mode(
+    workdir: Path, run: Run, mode: str, path: str
+) -> None:
+    tunnel = {"mode": mode, "tunnel": "edge", "credentialsSecret": "creds"}
+    if mode == "operator":
+        tunnel = {"mode": mode, "tunnel": "edge", "tunnelKind": "ClusterTunnel"}
+    elif mode == "ingress-controller":
+        tunnel = {"mode": mode}
+    profile = cloudflare_profile(**{"spec.cloudflareTunnel": tunnel, "spec.websocket.path": path})
+    write(workdir, {"p/a.yaml": profile})
     result = run("render", "p", "--out", "out")
-    assert result.code == 2
-    assert "spec.websocket.path:" in result.err and "(V13)" in result.err
-    assert "missing closing )" in result.err
+    assert result.code == 2, result.err
+    assert "p/a.yaml:" in result.err and "spec.websocket.path:" in result.err
+    assert "literal URL prefix, not a regular expression" in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_a_dot_in_the_path_is_a_literal_character_escaped_by_cloudflared_mode(
+    workdir: Path, run: Run
+) -> None:
+    write(workdir, {"p/a.yaml": cloudflare_profile(**{"spec.websocket.path": "/socket.io"})})
+    render_ok(run, "p", "--out", "out")
+    assert tunnel_config(workdir)["ingress"][0]["path"] == "^/socket\\.io(/|$)"
 
 
 def test_two_ingresses_for_one_host_and_path_are_refused(workdir: Path, run: Run) -> None:

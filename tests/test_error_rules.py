@@ -65,15 +65,20 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         "p/b.yaml",
     ),
     "cloudflared-rule-refused": (
-        # The ingress controller copies the path into cloudflared as a regular expression.
+        # cloudflared refuses access audTags without a teamName (V8).
         {
             "a.yaml": cloudflare_profile(
                 **{
-                    "spec.cloudflareTunnel": {"mode": "ingress-controller"},
-                    "spec.websocket.path": "/a(b",
+                    "spec.cloudflareTunnel.originRequest": {
+                        "access": {"required": True, "audTag": ["abc"]}
+                    }
                 }
             )
         },
+        "p/a.yaml",
+    ),
+    "websocket-path-regex": (
+        {"a.yaml": cloudflare_profile(**{"spec.websocket.path": "/ws.*"})},
         "p/a.yaml",
     ),
     "metallb-namespace-disagreement": (

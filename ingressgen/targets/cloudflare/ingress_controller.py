@@ -48,7 +48,8 @@ CONTROLLER_ANNOTATIONS = {
     "http2Origin": "http2-origin",
 }
 _DURATIONS = frozenset({"connectTimeout", "tlsTimeout", "tcpKeepAlive", "keepAliveTimeout"})
-_REGEX_OPERATORS = set(".$()*+")
+# Regex operators a path may still hold: '.' (target.PATH_REGEX_OPERATORS are refused at load).
+_REGEX_OPERATORS = set(".")
 
 
 def check_ingress_controller(loaded: LoadedProfile) -> Iterator[Problem]:

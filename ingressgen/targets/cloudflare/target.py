@@ -49,6 +49,7 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             "required when exposure is cloudflare-tunnel: the public hostname, "
             "e.g. messaging.example.com",
         )
+    yield from _check_path(loaded)
     yield from _check_origin(loaded, settings)
     if settings.mode == "cloudflared":
         yield from _check_cloudflared(loaded, settings)
@@ -56,6 +57,41 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
         yield from ingress_controller.check_ingress_controller(loaded)
     else:
         yield from operator.check_operator(loaded)
+
+
+# Characters a URL path may hold (RFC 3986) that only mean something as regex operators. '.' is
+# an ordinary path character (/socket.io): modes cloudflared and operator escape it, and the
+# ingress controller's unanchored copy is reported as cloudflare-controller-unanchored-path.
+PATH_REGEX_OPERATORS = "$()*+"
+
+
+def _check_path(loaded: LoadedProfile) -> Iterator[Problem]:
+    """websocket.path is a literal prefix, never a regular expression.
+
+    cloudflared matches a rule's `path` as an unanchored RE2 regex (cloudflared ingress/rule.go,
+    `Rule.Matches` -> `Path.MatchString`), so ingressgen escapes and anchors the prefix itself;
+    `/ws.*` would silently become the literal `^/ws\\.\\*(/|$)` in modes cloudflared and
+    operator, and a regex in mode ingress-controller (which copies the path verbatim).
+    """
+    if loaded.profile.spec.websocket is None:
+        return
+    path = loaded.profile.websocket.path
+    operators = [c for c in PATH_REGEX_OPERATORS if c in path]
+    if operators:
+        yield loaded.problem(
+            ("spec", "websocket", "path"),
+            f"{path!r} holds {' '.join(repr(c) for c in operators)}: websocket.path is a literal "
+            "URL prefix, not a regular expression (/ws matches /ws and /ws/anything below it, "
+            "never /wsx); remove the regular-expression operators, e.g. "
+            f"{_literal_prefix(path)!r}",
+            rule="websocket-path-regex",
+        )
+
+
+def _literal_prefix(path: str) -> str:
+    """The path up to its first regex operator, without a trailing '.' or '/'."""
+    cut = min(path.index(c) for c in PATH_REGEX_OPERATORS if c in path)
+    return path[:cut].rstrip("./") or "/"
 
 
 def _check_origin(loaded: LoadedProfile, settings: CloudflareTunnel) -> Iterator[Problem]:
