@@ -498,7 +498,50 @@ def test_operator_duplicate_route_on_one_tunnel_is_refused(workdir: Path, run: R
     write(workdir, {"p/a.yaml": operator(), "p/b.yaml": operator(**{"metadata.name": "b"})})
     result = run("render", "p", "--out", "out")
     assert result.code == 2 and "p/a.yaml" in result.err and "p/b.yaml" in result.err
-    assert "ClusterTunnel edge" in result.err
+    assert "operator tunnel edge" in result.err
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"spec.cloudflareTunnel.tunnelKind": "Tunnel"}, {"metadata.namespace": "other"}),
+        ({"spec.cloudflareTunnel.tunnelKind": "Tunnel"}, {}),
+    ],
+    ids=["tunnel-in-two-namespaces", "tunnel-and-clustertunnel"],
+)
+def test_operator_groups_bindings_by_tunnel_name_like_the_operator(
+    workdir: Path, run: Run, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    # The operator lists a tunnel's bindings by the label cfargotunnel.com/name alone.
+    second = {"metadata.name": "b", "spec.cloudflareTunnel.tunnelKind": "Tunnel", **second}
+    if "metadata.namespace" not in second:
+        second["spec.cloudflareTunnel.tunnelKind"] = "ClusterTunnel"
+    write(workdir, {"p/a.yaml": operator(**first), "p/b.yaml": operator(**second)})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2
+    assert "p/b.yaml:" in result.err and "already routed by p/a.yaml" in result.err
+
+
+def test_operator_routes_on_differently_named_tunnels_do_not_clash(workdir: Path, run: Run) -> None:
+    other = {"metadata.name": "b", "spec.cloudflareTunnel.tunnel": "edge-2"}
+    write(workdir, {"p/a.yaml": operator(), "p/b.yaml": operator(**other)})
+    render_ok(run, "p", "--out", "out")
+
+
+def test_operator_shadowing_is_found_across_namespaces(workdir: Path, run: Run) -> None:
+    wide = operator(
+        **{
+            "metadata.name": "a-wide",
+            "metadata.namespace": "edge-ns",
+            "spec.hostname": "*.example.com",
+            "spec.websocket.path": "/",
+            "spec.cloudflareTunnel.tunnelKind": "Tunnel",
+        }
+    )
+    write(workdir, {"p/wide.yaml": wide, "p/chat.yaml": operator(**{"metadata.name": "b-chat"})})
+    result = render_ok(run, "p", "--out", "out")
+    (warning,) = [line for line in result.err.splitlines() if "orders a tunnel's rules" in line]
+    assert warning.startswith("p/chat.yaml:") and "TunnelBinding edge-ns/a-wide" in warning
 
 
 def test_operator_rule_order_by_binding_name_is_warned_about(workdir: Path, run: Run) -> None:
