@@ -74,6 +74,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "cloudflared would refuse the ingress rule made from the profile's values (its own "
         "validation, error code in the message)",
     ),
+    "cloudflare-ca-pool-unmounted": Rule(
+        Level.ERROR,
+        "mode cloudflared: originRequest.caPool names a file nothing mounts; cloudflared exits at "
+        "start and the whole tunnel goes down (use cloudflareTunnel.originCA)",
+    ),
     "websocket-path-regex": Rule(
         Level.ERROR,
         "websocket.path holds a regular-expression operator ($ ( ) * +): it is a literal prefix "

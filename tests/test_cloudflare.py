@@ -3,6 +3,7 @@ services, cloudflared's own rules on every generated config, and what render say
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -624,7 +625,12 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
     "cloudflared": {
         "p/chat.yaml": cloudflare_profile(),
         "p/api.yaml": cloudflare_profile(
-            **{"metadata.name": "api", "spec.hostname": "api.example.com", **grpc()}
+            **{
+                "metadata.name": "api",
+                "spec.hostname": "api.example.com",
+                **grpc(),
+                "spec.cloudflareTunnel.originCA": {"secret": "api-ca"},
+            }
         ),
         "p/db.yaml": cloudflare_profile(
             **{
@@ -794,3 +800,114 @@ def test_grpc_through_a_controllers_tunnel_is_a_high_finding(
     (line,) = [x for x in result.err.splitlines() if "cloudflare-grpc-needs-http2-transport" in x]
     assert line.startswith("p/a.yaml:") and ": high: " in line
     assert "--protocol http2" in line and setting in line
+
+
+# ---------------------------------------------------------------- origin CA (mode cloudflared)
+
+
+def tls(**changes: Any) -> dict[str, Any]:
+    return cloudflare_profile(**{"spec.cloudflareTunnel.originTLS": True, **changes})
+
+
+def test_origin_ca_is_mounted_read_only_and_becomes_ca_pool(workdir: Path, run: Run) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": tls(**{"spec.cloudflareTunnel.originCA": {"secret": "chat-ca"}}),
+            "p/b.yaml": tls(
+                **{
+                    "metadata.name": "b",
+                    "spec.hostname": "b.example.com",
+                    "spec.cloudflareTunnel.originCA": {"configMap": "b-ca", "key": "bundle.pem"},
+                }
+            ),
+        },
+    )
+    render_ok(run, "p", "--out", "out")
+    rules = {r.get("hostname"): r for r in tunnel_config(workdir)["ingress"]}
+    assert rules["chat.example.com"]["originRequest"] == {
+        "caPool": "/etc/cloudflared/origin-ca/secret-chat-ca/ca.crt"
+    }
+    assert rules["b.example.com"]["originRequest"] == {
+        "caPool": "/etc/cloudflared/origin-ca/configmap-b-ca/bundle.pem"
+    }
+    pod = load(workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml")["spec"]["template"]
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert volumes["origin-ca-1"]["configMap"] == {
+        "name": "b-ca",
+        "items": [{"key": "bundle.pem", "path": "bundle.pem"}],
+    }
+    assert volumes["origin-ca-2"]["secret"] == {
+        "secretName": "chat-ca",
+        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+    }
+    mounts = {m["name"]: m for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    assert mounts["origin-ca-2"] == {
+        "name": "origin-ca-2",
+        "mountPath": "/etc/cloudflared/origin-ca/secret-chat-ca",
+        "readOnly": True,
+    }
+    # Nothing of the bundle itself is written: it is referenced by name.
+    assert not list((workdir / "out").rglob("secret-*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"}},
+            "cloudflared fails to read it at start",
+        ),
+        (
+            {
+                "spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"},
+                "spec.cloudflareTunnel.originCA": {"secret": "chat-ca"},
+            },
+            "remove caPool",
+        ),
+    ],
+    ids=["bare", "with-origin-ca"],
+)
+def test_a_ca_pool_path_without_origin_ca_is_refused(
+    workdir: Path, run: Run, changes: dict[str, Any], expected: str
+) -> None:
+    write(workdir, {"p/a.yaml": tls(**changes)})
+    result = run("render", "p", "--out", "out", "-o", "json")
+    assert result.code == 2
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["rule"] == "cloudflare-ca-pool-unmounted" and finding["level"] == "error"
+    assert expected in finding["message"] and "originCA" in finding["message"]
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("origin_ca", "origin_tls", "expected"),
+    [
+        ({"secret": "a", "configMap": "b"}, True, "exactly one of secret or configMap"),
+        ({"key": "ca.crt"}, True, "exactly one of secret or configMap"),
+        ({"secret": "a", "key": "../ca"}, True, "not a valid Secret or ConfigMap key"),
+        ({"secret": "a"}, None, "originTLS: true"),
+    ],
+)
+def test_origin_ca_must_name_one_object_and_a_tls_origin(
+    workdir: Path, run: Run, origin_ca: dict[str, Any], origin_tls: bool | None, expected: str
+) -> None:
+    profile = cloudflare_profile(
+        **{
+            "spec.cloudflareTunnel.originCA": origin_ca,
+            "spec.cloudflareTunnel.originTLS": origin_tls,
+        }
+    )
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and "spec.cloudflareTunnel.originCA" in result.err
+    assert expected in result.err
+
+
+def test_origin_ca_outside_mode_cloudflared_is_noted_as_ignored(workdir: Path, run: Run) -> None:
+    write(
+        workdir,
+        {"p/a.yaml": operator(**{"spec.cloudflareTunnel.originCA": {"secret": "chat-ca"}})},
+    )
+    result = render_ok(run, "p", "--out", "out")
+    assert "spec.cloudflareTunnel.originCA does nothing in operator mode" in result.err

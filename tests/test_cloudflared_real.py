@@ -69,3 +69,24 @@ def test_cloudflared_accepts_the_config_and_routes_each_request_to_its_profile(
         matched = cloudflared("tunnel", "--config", str(config), "ingress", "rule", url)
         assert matched.returncode == 0, matched.stderr
         assert f"service: {service}" in matched.stdout.replace("http://", ""), (url, matched)
+
+
+def test_cloudflared_accepts_the_ca_pool_and_http2_transport_ingressgen_writes(
+    workdir: Path, run: Run
+) -> None:
+    grpc = {
+        "spec.protocol": "grpc",
+        "spec.websocket": None,
+        "spec.cloudflareTunnel.originTLS": True,
+        "spec.cloudflareTunnel.originCA": {"secret": "api-ca"},
+    }
+    write(workdir, {"p/api.yaml": profile("api", "api.example.com", **grpc)})
+    rendered = run("render", "p", "--out", "out")
+    assert rendered.code == 0, rendered.err
+    [configmap] = (workdir / "out").rglob("configmap-cloudflared-edge.yaml")
+    text = yaml.safe_load(configmap.read_text())["data"]["config.yaml"]
+    assert "protocol: http2" in text and "caPool: /etc/cloudflared/origin-ca/" in text
+    config = workdir / "config.yaml"
+    config.write_text(text)
+    validated = cloudflared("tunnel", "--config", str(config), "ingress", "validate")
+    assert validated.returncode == 0 and "OK" in validated.stdout, validated.stderr

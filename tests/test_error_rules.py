@@ -77,6 +77,17 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         },
         "p/a.yaml",
     ),
+    "cloudflare-ca-pool-unmounted": (
+        {
+            "a.yaml": cloudflare_profile(
+                **{
+                    "spec.cloudflareTunnel.originTLS": True,
+                    "spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"},
+                }
+            )
+        },
+        "p/a.yaml",
+    ),
     "websocket-path-regex": (
         {"a.yaml": cloudflare_profile(**{"spec.websocket.path": "/ws.*"})},
         "p/a.yaml",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -34,6 +35,7 @@ from ingressgen.targets.common import shared_labels
 
 CONFIG_DIR = "/etc/cloudflared/config"
 CREDENTIALS_DIR = "/etc/cloudflared/creds"
+ORIGIN_CA_DIR = "/etc/cloudflared/origin-ca"
 METRICS_PORT = 2000
 # cloudflared waits up to its grace period (30 s by default) for requests in flight on SIGTERM;
 # the pod must outlive that or in-flight requests are cut mid-way.
@@ -109,13 +111,58 @@ def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
     )
 
 
+def _origin_ca_source(loaded: LoadedProfile) -> tuple[str, str, str] | None:
+    """(volume kind, object name, key) of the profile's originCA, if any."""
+    origin_ca = tunnel_settings(loaded).origin_ca
+    if origin_ca is None:
+        return None
+    if origin_ca.secret is not None:
+        return ("secret", origin_ca.secret, origin_ca.key)
+    assert origin_ca.config_map is not None  # check() requires exactly one
+    return ("configMap", origin_ca.config_map, origin_ca.key)
+
+
+def _origin_ca_path(kind: str, source: str, key: str) -> str:
+    return f"{ORIGIN_CA_DIR}/{kind.lower()}-{source}/{key}"
+
+
+def _origin_ca_volumes(members: Sequence[LoadedProfile]) -> list[dict[str, Any]]:
+    """One read-only volume per Secret or ConfigMap named by an originCA, with the keys used."""
+    keys: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for loaded in members:
+        source = _origin_ca_source(loaded)
+        if source is not None:
+            keys[source[:2]].add(source[2])
+    return [
+        {
+            "name": f"origin-ca-{index}",
+            "kind": kind,
+            "source": source,
+            "keys": sorted(keys[(kind, source)]),
+            "mount_path": f"{ORIGIN_CA_DIR}/{kind.lower()}-{source}",
+        }
+        for index, (kind, source) in enumerate(sorted(keys), start=1)
+    ]
+
+
+def _cloudflared_route(loaded: LoadedProfile) -> Route:
+    """The profile's rule; with originCA, caPool points at the file the pod mounts."""
+    route = profile_route(loaded)
+    source = _origin_ca_source(loaded)
+    if source is None:
+        return route
+    return replace(
+        route, origin_request={**route.origin_request, "caPool": _origin_ca_path(*source)}
+    )
+
+
 def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[PlannedObject]:
     collector = ProblemCollector()
     collector.gather(_refuse_disagreements, name, members)
     settings = tunnel_settings(members[0])
     namespace = tunnel_namespace(members[0])
     assert settings.tunnel is not None
-    routes = sorted((profile_route(m) for m in members), key=Route.sort_key)
+    routes = sorted((_cloudflared_route(m) for m in members), key=Route.sort_key)
     collector.gather(refuse_duplicate_routes, [routes], f"tunnel {settings.tunnel}")
     collector.gather(enforce_cloudflared_rules, routes, f"the config of tunnel {settings.tunnel}")
     collector.raise_if_any()
@@ -151,6 +198,7 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
                 "credentials_secret": settings.credentials_secret,
                 "config_dir": CONFIG_DIR,
                 "credentials_dir": CREDENTIALS_DIR,
+                "origin_ca_volumes": _origin_ca_volumes(members),
                 "metrics_port": METRICS_PORT,
                 "termination_grace_seconds": TERMINATION_GRACE_SECONDS,
             },

@@ -159,6 +159,46 @@ def _check_cloudflared(loaded: LoadedProfile, settings: CloudflareTunnel) -> Ite
             "required in cloudflared mode: the name of an existing Secret holding the tunnel's "
             "credentials.json (ingressgen never generates secrets)",
         )
+    yield from _check_origin_ca(loaded, settings)
+
+
+def _check_origin_ca(loaded: LoadedProfile, settings: CloudflareTunnel) -> Iterator[Problem]:
+    """caPool is a file path inside the cloudflared pod: only originCA puts a file there.
+
+    cloudflared reads caPool when it sets up the rule's origin at start (cloudflared
+    ingress/origin_service.go -> tlsconfig `LoadCustomOriginCA`, which returns the read error and
+    the tunnel does not start), so a bare
+    path that nothing mounts crash-loops the pod, and with it every profile on the tunnel.
+    """
+    origin_ca = settings.origin_ca
+    if settings.origin_request.ca_pool is not None:
+        hint = (
+            "remove caPool: originCA already sets it to the mounted file"
+            if origin_ca is not None
+            else "name the bundle with spec.cloudflareTunnel.originCA: {secret: NAME, key: "
+            "ca.crt} (or configMap: NAME) instead, and ingressgen mounts it and sets caPool"
+        )
+        yield loaded.problem(
+            (*ORIGIN_REQUEST_FIELD, "caPool"),
+            "a file path nothing mounts in the cloudflared pod: cloudflared fails to read it at "
+            "start and exits, taking every profile on the tunnel down; " + hint,
+            rule="cloudflare-ca-pool-unmounted",
+        )
+    if origin_ca is None:
+        return
+    where = (*TUNNEL_FIELD, "originCA")
+    if (origin_ca.secret is None) == (origin_ca.config_map is None):
+        yield loaded.problem(
+            where,
+            "give exactly one of secret or configMap: the existing object holding the CA bundle",
+        )
+    if not settings.origin_tls:
+        yield loaded.problem(
+            where,
+            "a CA bundle verifies the Service's TLS certificate, but the Service is reached "
+            "with http://; set spec.cloudflareTunnel.originTLS: true, or remove originCA",
+            at_key=True,
+        )
 
 
 def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan:
@@ -205,6 +245,7 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
 _MODES_READING = {
     "tunnel": ("cloudflared", "operator"),
     "credentials_secret": ("cloudflared",),
+    "origin_ca": ("cloudflared",),
     "namespace": ("cloudflared",),
     "replicas": ("cloudflared",),
     "image": ("cloudflared",),
