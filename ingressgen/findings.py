@@ -117,6 +117,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "http2, since over QUIC it drops trailers (grpc-status); cloudflared "
         "connection/quic_connection.go AddTrailer",
     ),
+    "dns-two-owners": Rule(
+        Level.HIGH,
+        "one hostname is exposed by MetalLB (ExternalDNS A records) and by Cloudflare Tunnel "
+        "(a proxied CNAME) in one run: two DNS owners fight over it",
+    ),
     "websocket-heartbeat-vs-idle-cut": Rule(
         Level.HIGH,
         "through Cloudflare, a WebSocket without a heartbeat at most 0.6 x idleTimeoutSeconds "
@@ -179,6 +184,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.LOW,
         "a profile joins or leaves a shared tunnel: its config checksum changes and every "
         "cloudflared pod of the tunnel restarts",
+    ),
+    "cloudflare-dns-route-needed": Rule(
+        Level.INFO,
+        "mode cloudflared routes no DNS: run 'cloudflared tunnel route dns <tunnel> <hostname>' "
+        "or create a proxied CNAME to <tunnel-uuid>.cfargotunnel.com",
     ),
     "metallb-tls-passthrough": Rule(
         Level.INFO,

@@ -18,6 +18,7 @@ from ingressgen.validation.embedded import validate_object
 from tests.conftest import (
     Result,
     cloudflare_profile,
+    metallb_profile,
     snapshot,
     upstream_crd_validators,
     write,
@@ -911,3 +912,43 @@ def test_origin_ca_outside_mode_cloudflared_is_noted_as_ignored(workdir: Path, r
     )
     result = render_ok(run, "p", "--out", "out")
     assert "spec.cloudflareTunnel.originCA does nothing in operator mode" in result.err
+
+
+# ---------------------------------------------------------------- DNS
+
+
+def test_mode_cloudflared_says_how_to_route_the_hostname_to_the_tunnel(
+    workdir: Path, run: Run
+) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": cloudflare_profile(),
+            "p/b.yaml": operator(**{"metadata.name": "b", "spec.hostname": "b.example.com"}),
+        },
+    )
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-dns-route-needed" in x]
+    assert line.startswith("p/a.yaml:") and ": info: " in line
+    assert "'cloudflared tunnel route dns edge chat.example.com'" in line
+    assert "chat.example.com -> <tunnel-uuid>.cfargotunnel.com" in line
+    # -q hides it; the operator writes its own CNAME, so b gets none.
+    assert "cloudflare-dns-route-needed" not in render_ok(run, "p", "--out", "out", "-q").err
+
+
+def test_one_hostname_through_metallb_and_a_tunnel_has_two_dns_owners(
+    workdir: Path, run: Run
+) -> None:
+    lb = metallb_profile(**{"metadata.name": "lb", "spec.hostname": "chat.example.com"})
+    write(workdir, {"p/tunnel.yaml": cloudflare_profile(), "p/lb.yaml": lb})
+    result = run("render", "p", "--out", "out", "-o", "json")
+    assert result.code == 0, result.err
+    (finding,) = [f for f in json.loads(result.out)["findings"] if f["rule"] == "dns-two-owners"]
+    assert finding["level"] == "high" and finding["file"] == "p/tunnel.yaml"
+    assert finding["profiles"] == ["p/lb.yaml", "p/tunnel.yaml"]
+    assert "chat.example.com" in finding["message"]
+    # Different hostnames: each exposure owns its own name.
+    write(workdir, {"p/lb.yaml": {**lb, "spec": {**lb["spec"], "hostname": "lb.example.com"}}})
+    result = run("render", "p", "--out", "out2", "-o", "json")
+    assert result.code == 0
+    assert not [f for f in json.loads(result.out)["findings"] if f["rule"] == "dns-two-owners"]

@@ -223,6 +223,7 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
                     (loaded.id,),
                 )
             )
+    result.notes.extend(_dns_route_note(loaded) for loaded in by_mode["cloudflared"])
     tunnels = cloudflared.plan_tunnels(by_mode["cloudflared"])
     result.objects.extend(tunnels)
     # Compared with the last run: a profile joining or leaving a shared tunnel restarts its pods.
@@ -297,6 +298,26 @@ def _grpc_transport_note(loaded: LoadedProfile) -> Finding | None:
         f"({_TRANSPORT_SETTING[mode]}); with the default auto it uses QUIC, over which cloudflared "
         "drops HTTP trailers, so grpc-status never arrives and every gRPC call fails",
         loaded.locate(("spec", "protocol")),
+        (loaded.id,),
+    )
+
+
+def _dns_route_note(loaded: LoadedProfile) -> Finding:
+    """Mode cloudflared makes no DNS record: the hostname must be pointed at the tunnel once.
+
+    A locally-managed tunnel's ingress rules only say where a request that reaches the tunnel
+    goes; the hostname reaches it through a proxied CNAME to `<tunnel-uuid>.cfargotunnel.com`,
+    which `cloudflared tunnel route dns` creates (cloudflared cmd/cloudflared/tunnel/
+    subcommands.go, routeDnsCommand). The two controller modes write the record themselves.
+    """
+    tunnel = tunnel_settings(loaded).tunnel
+    hostname = loaded.profile.spec.hostname
+    return Finding(
+        "cloudflare-dns-route-needed",
+        f"nothing in the generated objects points {hostname} at tunnel {tunnel}: run "
+        f"'cloudflared tunnel route dns {tunnel} {hostname}' once, or create a proxied CNAME "
+        f"{hostname} -> <tunnel-uuid>.cfargotunnel.com in Cloudflare DNS",
+        loaded.locate(("spec", "hostname")),
         (loaded.id,),
     )
 
