@@ -79,6 +79,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "mode cloudflared: originRequest.caPool names a file nothing mounts; cloudflared exits at "
         "start and the whole tunnel goes down (use cloudflareTunnel.originCA)",
     ),
+    "cloudflare-controller-too-old": Rule(
+        Level.ERROR,
+        "controllerVersion below 0.1.0: the STRRL controller reads no originRequest annotation "
+        "(pkg/controller/well_known_annotations.go), so the setting would be dropped",
+    ),
     "websocket-path-regex": Rule(
         Level.ERROR,
         "websocket.path holds a regular-expression operator ($ ( ) * +): it is a literal prefix "
@@ -189,6 +194,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.INFO,
         "mode cloudflared routes no DNS: run 'cloudflared tunnel route dns <tunnel> <hostname>' "
         "or create a proxied CNAME to <tunnel-uuid>.cfargotunnel.com",
+    ),
+    "cloudflare-controller-version-unset": Rule(
+        Level.INFO,
+        "mode ingress-controller without controllerVersion: STRRL controller 0.1.0 or later is "
+        "assumed (its originRequest annotations)",
     ),
     "metallb-tls-passthrough": Rule(
         Level.INFO,

@@ -70,6 +70,22 @@ def _validate_data_key(value: str) -> str:
 
 DataKey = Annotated[str, AfterValidator(_validate_data_key)]
 
+_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
+def _validate_version(value: str) -> str:
+    if not _VERSION.fullmatch(value):
+        raise ValueError(f"{value!r} is not a release version: MAJOR.MINOR.PATCH, e.g. 0.1.0")
+    return value
+
+
+def version_tuple(value: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in value.lstrip("v").split("."))
+    return (major, minor, patch)
+
+
+ReleaseVersion = Annotated[str, AfterValidator(_validate_version)]
+
 
 class OriginCA(StrictModel):
     """A CA bundle for the Service's certificate, from an existing Secret or ConfigMap."""
@@ -127,6 +143,12 @@ class CloudflareTunnel(StrictModel):
     )
     ingress_class_name: DNS1123Subdomain = Field(
         default="cloudflare-tunnel", description="ingress-controller mode: the IngressClass."
+    )
+    controller_version: ReleaseVersion | None = Field(
+        default=None,
+        description="ingress-controller mode: the STRRL controller release in the cluster, e.g. "
+        "0.1.0; below 0.1.0 only backend-protocol and proxy-ssl-verify are written. Default: "
+        "0.1.0 or later is assumed.",
     )
     idle_timeout_seconds: bounded_int(1, 86400, "timeout in seconds") = Field(  # type: ignore[valid-type]
         default=100, description="Idle cut assumed at Cloudflare's edge."

@@ -952,3 +952,72 @@ def test_one_hostname_through_metallb_and_a_tunnel_has_two_dns_owners(
     result = run("render", "p", "--out", "out2", "-o", "json")
     assert result.code == 0
     assert not [f for f in json.loads(result.out)["findings"] if f["rule"] == "dns-two-owners"]
+
+
+# ---------------------------------------------------------------- STRRL controller versions
+
+
+def test_without_a_controller_version_the_assumption_is_stated(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": controller()})
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-controller-version-unset" in x]
+    assert line.startswith("p/a.yaml:") and ": info: " in line and "0.1.0 or later" in line
+    write(workdir, {"p/a.yaml": controller(**{"spec.cloudflareTunnel.controllerVersion": "0.1.0"})})
+    assert "cloudflare-controller-version-unset" not in render_ok(run, "p", "--out", "o2").err
+
+
+@pytest.mark.parametrize(
+    ("version", "origin", "expected"),
+    [
+        ("0.0.9", {}, {"backend-protocol": "https", "proxy-ssl-verify": "on"}),
+        ("v0.0.9", {"noTLSVerify": True}, {"backend-protocol": "https", "proxy-ssl-verify": "off"}),
+        (
+            "0.1.0",
+            {"noTLSVerify": True},
+            {"backend-protocol": "https", "no-tls-verify": "true"},
+        ),
+        ("0.2.3", {}, {"backend-protocol": "https", "no-tls-verify": "false"}),
+    ],
+)
+def test_controller_annotations_follow_its_version(
+    workdir: Path, run: Run, version: str, origin: dict[str, Any], expected: dict[str, str]
+) -> None:
+    tunnel = {
+        "mode": "ingress-controller",
+        "controllerVersion": version,
+        "originTLS": True,
+        "originRequest": origin,
+    }
+    write(workdir, {"p/a.yaml": cloudflare_profile(**{"spec.cloudflareTunnel": tunnel})})
+    render_ok(run, "p", "--out", "out")
+    ingress = load(workdir / "out/apps/chat/ingress-chat.yaml")
+    assert ingress["metadata"]["annotations"] == {PREFIX + k: v for k, v in expected.items()}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (
+            {"spec.cloudflareTunnel.originRequest": {"connectTimeout": "10s"}},
+            "spec.cloudflareTunnel.originRequest.connectTimeout",
+        ),
+        (grpc(), "spec.protocol"),
+    ],
+    ids=["connect-timeout", "grpc"],
+)
+def test_an_old_controller_cannot_express_origin_request_settings(
+    workdir: Path, run: Run, changes: dict[str, Any], field: str
+) -> None:
+    profile = controller(**{"spec.cloudflareTunnel.controllerVersion": "0.0.5", **changes})
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and f"{field}:" in result.err
+    assert "controller 0.0.5 reads no annotation" in result.err and "0.1.0" in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_a_controller_version_must_be_a_release(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": controller(**{"spec.cloudflareTunnel.controllerVersion": "0.1"})})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and "spec.cloudflareTunnel.controllerVersion" in result.err
+    assert "MAJOR.MINOR.PATCH" in result.err

@@ -88,6 +88,20 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         },
         "p/a.yaml",
     ),
+    "cloudflare-controller-too-old": (
+        {
+            "a.yaml": cloudflare_profile(
+                **{
+                    "spec.cloudflareTunnel": {
+                        "mode": "ingress-controller",
+                        "controllerVersion": "0.0.9",
+                        "originRequest": {"connectTimeout": "10s"},
+                    }
+                }
+            )
+        },
+        "p/a.yaml",
+    ),
     "websocket-path-regex": (
         {"a.yaml": cloudflare_profile(**{"spec.websocket.path": "/ws.*"})},
         "p/a.yaml",

@@ -251,6 +251,7 @@ _MODES_READING = {
     "replicas": ("cloudflared",),
     "image": ("cloudflared",),
     "ingress_class_name": ("ingress-controller",),
+    "controller_version": ("ingress-controller",),
     "tunnel_kind": ("operator",),
 }
 
