@@ -1021,3 +1021,32 @@ def test_a_controller_version_must_be_a_release(workdir: Path, run: Run) -> None
     result = run("render", "p", "--out", "out")
     assert result.code == 2 and "spec.cloudflareTunnel.controllerVersion" in result.err
     assert "MAJOR.MINOR.PATCH" in result.err
+
+
+# ---------------------------------------------------------------- readable shared configs
+
+TRICKY_ORIGIN = {
+    "httpHostHeader": "a\x85b\u2028c\u2029d",
+    "originServerName": "0o17",
+    "access": {"required": True, "teamName": "1e3", "audTag": ["0x1F", "on"]},
+}
+
+
+def test_the_shared_config_is_a_literal_block_that_reads_back_equal(
+    workdir: Path, run: Run
+) -> None:
+    origin = {"spec.cloudflareTunnel.originRequest": TRICKY_ORIGIN}
+    write(
+        workdir, {"p/a.yaml": cloudflare_profile(**{"spec.websocket.path": "/socket.io", **origin})}
+    )
+    render_ok(run, "p", "--out", "out")
+    text = (workdir / TUNNEL_FOLDER / "configmap-cloudflared-edge.yaml").read_text()
+    assert "  config.yaml: |\n    tunnel: edge\n" in text
+    # One line per entry, raw line breaks of any kind nowhere.
+    assert "\x85" not in text and "\u2028" not in text and "\u2029" not in text
+    rule = tunnel_config(workdir)["ingress"][0]
+    assert rule["path"] == "^/socket\\.io(/|$)"
+    assert rule["originRequest"] == TRICKY_ORIGIN
+    deployment = (workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml").read_text()
+    (annotation,) = [x for x in deployment.splitlines() if "config-checksum" in x]
+    assert annotation.split(": ", 1)[1].startswith('"')

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import yaml
-
+from ingressgen import yaml_scalars
 from ingressgen.errors import InputError, Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.plan import LoadedProfile, PlannedObject
@@ -106,9 +105,9 @@ def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
         # HTTP/2 carries them (connection/http2.go). A top-level key is read as the flag.
         config["protocol"] = "http2"
     config["ingress"] = [*(r.as_rule() for r in routes), CATCH_ALL]
-    return yaml.safe_dump(
-        config, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10_000
-    )
+    # Through the one quoting filter, so the ConfigMap always holds it as a literal block (one
+    # line per entry in review) and cloudflared's YAML 1.2 reader gets exactly these values.
+    return yaml_scalars.document(config)
 
 
 def _origin_ca_source(loaded: LoadedProfile) -> tuple[str, str, str] | None:
