@@ -89,6 +89,22 @@ PROFILE_RULES: Mapping[str, Rule] = {
         "cloudflared would refuse the ingress rule made from the profile's values (its own "
         "validation, error code in the message)",
     ),
+    "cloudflare-ca-pool-unmounted": Rule(
+        Level.ERROR,
+        "mode cloudflared: originRequest.caPool names a file nothing mounts; cloudflared exits at "
+        "start and the whole tunnel goes down (use cloudflareTunnel.originCA)",
+    ),
+    "cloudflare-controller-too-old": Rule(
+        Level.ERROR,
+        "controllerVersion below 0.1.0: the STRRL controller reads no originRequest annotation "
+        "(pkg/controller/well_known_annotations.go), so the setting would be dropped",
+    ),
+    "websocket-path-regex": Rule(
+        Level.ERROR,
+        "websocket.path holds a regular-expression operator ($ ( ) * +): it is a literal prefix "
+        "that cloudflared mode escapes and anchors (cloudflared ingress/rule.go matches path as "
+        "a regex)",
+    ),
     "metallb-namespace-disagreement": Rule(
         Level.ERROR, "profiles put MetalLB's objects in different namespaces; MetalLB reads one"
     ),
@@ -119,6 +135,17 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.HIGH,
         "an operator TunnelBinding's rule sorts first and matches every request of another "
         "profile's route, which can then never be reached",
+    ),
+    "cloudflare-grpc-needs-http2-transport": Rule(
+        Level.HIGH,
+        "protocol grpc through a controller's tunnel: its cloudflared must run with --protocol "
+        "http2, since over QUIC it drops trailers (grpc-status); cloudflared "
+        "connection/quic_connection.go AddTrailer",
+    ),
+    "dns-two-owners": Rule(
+        Level.HIGH,
+        "one hostname is exposed by MetalLB (ExternalDNS A records) and by Cloudflare Tunnel "
+        "(a proxied CNAME) in one run: two DNS owners fight over it",
     ),
     "websocket-heartbeat-vs-idle-cut": Rule(
         Level.HIGH,
@@ -197,6 +224,16 @@ PROFILE_RULES: Mapping[str, Rule] = {
         Level.INFO,
         "without spec.metallb.version: the oldest MetalLB release that has every field the "
         "profile uses",
+    ),
+    "cloudflare-dns-route-needed": Rule(
+        Level.INFO,
+        "mode cloudflared routes no DNS: run 'cloudflared tunnel route dns <tunnel> <hostname>' "
+        "or create a proxied CNAME to <tunnel-uuid>.cfargotunnel.com",
+    ),
+    "cloudflare-controller-version-unset": Rule(
+        Level.INFO,
+        "mode ingress-controller without controllerVersion: STRRL controller 0.1.0 or later is "
+        "assumed (its originRequest annotations)",
     ),
     "metallb-tls-passthrough": Rule(
         Level.INFO,

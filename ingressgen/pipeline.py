@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from ingressgen import profile_rules
+from ingressgen import dns_owners, profile_rules
 from ingressgen.errors import (
     InputError,
     InternalError,
@@ -81,6 +81,8 @@ def render_profiles(
         if target_plan is not None:
             planned.extend(target_plan.objects)
             notes.extend(target_plan.notes)
+    # Checks across targets: what one target cannot see of another.
+    notes.extend(dns_owners.two_dns_owners([p for group in by_exposure.values() for p in group]))
     collector.raise_if_any()
     rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
     sources = functools.partial(_sources, bases=loaded.bases)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from ingressgen.profile_types import (
     DEFAULT_CLOUDFLARED_IMAGE,
@@ -55,6 +56,50 @@ class OriginRequest(StrictModel):
     access: AccessSettings | None = None
 
 
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def _validate_data_key(value: str) -> str:
+    if len(value) > 253 or not _DATA_KEY.fullmatch(value) or value in (".", ".."):
+        raise ValueError(
+            f"{value!r} is not a valid Secret or ConfigMap key: at most 253 letters, digits, "
+            "'-', '_' or '.', e.g. ca.crt"
+        )
+    return value
+
+
+DataKey = Annotated[str, AfterValidator(_validate_data_key)]
+
+_VERSION = re.compile(r"v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
+def _validate_version(value: str) -> str:
+    if not _VERSION.fullmatch(value):
+        raise ValueError(f"{value!r} is not a release version: MAJOR.MINOR.PATCH, e.g. 0.1.0")
+    return value
+
+
+def version_tuple(value: str) -> tuple[int, int, int]:
+    major, minor, patch = (int(part) for part in value.lstrip("v").split("."))
+    return (major, minor, patch)
+
+
+ReleaseVersion = Annotated[str, AfterValidator(_validate_version)]
+
+
+class OriginCA(StrictModel):
+    """A CA bundle for the Service's certificate, from an existing Secret or ConfigMap."""
+
+    secret: DNS1123Subdomain | None = Field(
+        default=None,
+        description="An EXISTING Secret holding the CA bundle (give this or configMap).",
+    )
+    config_map: DNS1123Subdomain | None = Field(
+        default=None, description="An EXISTING ConfigMap holding the CA bundle."
+    )
+    key: DataKey = Field(default="ca.crt", description="The key holding the PEM bundle.")
+
+
 class CloudflareTunnel(StrictModel):
     mode: Literal["cloudflared", "ingress-controller", "operator"] = Field(
         default="cloudflared", description="How the tunnel is run in the cluster."
@@ -77,6 +122,12 @@ class CloudflareTunnel(StrictModel):
         description="The Service serves TLS on its port: cloudflared connects with https:// "
         "(required for protocol grpc, which cloudflared reaches over HTTP/2 only with TLS).",
     )
+    origin_ca: OriginCA | None = Field(
+        default=None,
+        alias="originCA",
+        description="cloudflared mode: the CA bundle that signed the Service's certificate, "
+        "from an existing Secret or ConfigMap; mounted read-only and used as caPool.",
+    )
     credentials_secret: DNS1123Subdomain | None = Field(
         default=None,
         description="cloudflared mode: an EXISTING Secret holding credentials.json.",
@@ -92,6 +143,12 @@ class CloudflareTunnel(StrictModel):
     )
     ingress_class_name: DNS1123Subdomain = Field(
         default="cloudflare-tunnel", description="ingress-controller mode: the IngressClass."
+    )
+    controller_version: ReleaseVersion | None = Field(
+        default=None,
+        description="ingress-controller mode: the STRRL controller release in the cluster, e.g. "
+        "0.1.0; below 0.1.0 only backend-protocol and proxy-ssl-verify are written. Default: "
+        "0.1.0 or later is assumed.",
     )
     idle_timeout_seconds: bounded_int(1, 86400, "timeout in seconds") = Field(  # type: ignore[valid-type]
         default=100, description="Idle cut assumed at Cloudflare's edge."

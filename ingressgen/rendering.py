@@ -1,6 +1,6 @@
 """The Jinja environment: strict, sandboxed, and unable to print an unquoted value.
 
-Templates hold shape only. Every `{{ ... }}` must end in the `q` or `block`
+Templates hold shape only. Every `{{ ... }}` must end in the `q`, `dq` or `block`
 filter; `finalize` refuses anything else, so a profile string can never become
 YAML structure (the parse-back check in `pipeline.py` is the second guard).
 """
@@ -17,7 +17,7 @@ from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ingressgen.errors import InternalError
-from ingressgen.yaml_scalars import YamlText, block, scalar
+from ingressgen.yaml_scalars import YamlText, block, quoted, scalar
 
 
 def templates_dir() -> Path:
@@ -50,6 +50,7 @@ def environment() -> SandboxedEnvironment:
         auto_reload=False,
     )
     env.filters["q"] = scalar
+    env.filters["dq"] = quoted
     env.filters["block"] = block
     return env
 

@@ -67,8 +67,16 @@ def _escape(char: str) -> str:
     return f"\\U{code:08X}"
 
 
-def double_quoted(text: str) -> str:
-    return '"' + "".join(_escape(c) if _needs_escape(c) else c for c in text) + '"'
+def double_quoted(text: str, *, visible: bool = False) -> str:
+    """`visible`: also escape what Python would not print (format, private-use, unassigned)."""
+    return (
+        '"'
+        + "".join(
+            _escape(c) if _needs_escape(c) or (visible and not (c.isprintable() or c == " ")) else c
+            for c in text
+        )
+        + '"'
+    )
 
 
 def is_plain_safe(text: str) -> bool:
@@ -88,12 +96,19 @@ def scalar(value: Any) -> YamlText:
     raise TypeError(f"cannot emit a {type(value).__name__} as a YAML scalar")
 
 
+def quoted(value: str) -> YamlText:
+    """Always a double-quoted scalar, whatever the first character: stable diffs for hashes."""
+    if not isinstance(value, str):
+        raise TypeError("quoted() takes text")
+    return YamlText(double_quoted(value))
+
+
 def _literal_block_safe(text: str) -> bool:
     if not text.strip() or text[0] == " " or text.startswith("\n"):
         return False
     for char in text:
-        if char == "\n":
-            continue
+        if char in '\n"\\':
+            continue  # a literal block holds quotes and backslashes as they are
         if _needs_escape(char) or not (char.isprintable() or char == " "):
             return False
     return all(line == line.rstrip(" ") for line in text.split("\n"))
@@ -116,3 +131,50 @@ def block(text: str, indent: int) -> YamlText:
     lines = [pad + line if line else "" for line in body.split("\n")]
     extra = [""] * (trailing - 1) if trailing > 1 else []
     return YamlText("|" + chomping + "\n" + "\n".join(lines + extra))
+
+
+def document(value: dict[str, Any]) -> str:
+    """A YAML document in block style, every key and scalar quoted as `scalar` does, one a line.
+
+    The text holds printable characters and '\\n' only (anything else is escaped inside a
+    double-quoted scalar, which is what `block` asks of a literal block) and no trailing spaces,
+    so `block` always writes it as a literal block: a reviewer sees one line per changed entry.
+    Every reader, YAML 1.1 or 1.2, reads it back equal: `0o17` and `1e3` are quoted, U+0085,
+    U+2028 and U+2029 escaped.
+    """
+    lines: list[str] = []
+    _emit(value, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict) and not value:
+        return "{}"
+    if isinstance(value, list) and not value:
+        return "[]"
+    if isinstance(value, str) and not is_plain_safe(value):
+        # Every character the literal block around the document can hold, nothing invisible.
+        return double_quoted(value, visible=True)
+    return scalar(value)
+
+
+def _emit(value: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{_flow(key)}:")
+                _emit(item, indent + 2, lines)
+            else:
+                lines.append(f"{pad}{_flow(key)}: {_flow(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list) and item:
+                nested: list[str] = []
+                _emit(item, indent + 2, nested)
+                nested[0] = f"{pad}- {nested[0][indent + 2 :]}"
+                lines.extend(nested)
+            else:
+                lines.append(f"{pad}- {_flow(item)}")
+    else:
+        raise TypeError(f"document() takes a mapping, not a {type(value).__name__}")

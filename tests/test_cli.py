@@ -294,7 +294,7 @@ def test_validate_accepts_rendered_output_and_skips_kustomizations(workdir: Path
     assert run("render", "profiles", "--out", "out").code == 0
     result = run("validate", "out")
     assert result.code == 0, result.out
-    assert "12 objects: 12 valid, 0 invalid" in result.out
+    assert "13 objects: 13 valid, 0 invalid" in result.out
 
 
 def test_validate_reports_invalid_objects_and_non_yaml_files(workdir: Path, run: Run) -> None:

@@ -3,6 +3,7 @@ services, cloudflared's own rules on every generated config, and what render say
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from ingressgen.targets.cloudflare.cloudflared_rules import check_ingress
 from tests.conftest import (
     Result,
     cloudflare_profile,
+    metallb_profile,
     schema_findings,
     snapshot,
     upstream_crd_validators,
@@ -370,12 +372,31 @@ def test_ingress_warns_that_the_controller_does_not_anchor_the_path(
     assert "unanchored" not in (workdir / "out/apps/chat/ingress-chat.yaml").read_text()
 
 
-def test_ingress_path_cloudflared_cannot_compile_is_refused(workdir: Path, run: Run) -> None:
-    write(workdir, {"p/a.yaml": controller(**{"spec.websocket.path": "/a(b"})})
+@pytest.mark.parametrize("mode", ["cloudflared", "ingress-controller", "operator"])
+@pytest.mark.parametrize("path", ["/ws.*", "/a(b", "/chat$", "/v+1"])
+def test_regex_operators_in_the_path_are_refused_in_every_mode(
+    workdir: Path, run: Run, mode: str, path: str
+) -> None:
+    tunnel = {"mode": mode, "tunnel": "edge", "credentialsSecret": "creds"}
+    if mode == "operator":
+        tunnel = {"mode": mode, "tunnel": "edge", "tunnelKind": "ClusterTunnel"}
+    elif mode == "ingress-controller":
+        tunnel = {"mode": mode}
+    profile = cloudflare_profile(**{"spec.cloudflareTunnel": tunnel, "spec.websocket.path": path})
+    write(workdir, {"p/a.yaml": profile})
     result = run("render", "p", "--out", "out")
-    assert result.code == 2
-    assert "spec.websocket.path:" in result.err and "(V13)" in result.err
-    assert "missing closing )" in result.err
+    assert result.code == 2, result.err
+    assert "p/a.yaml:" in result.err and "spec.websocket.path:" in result.err
+    assert "literal URL prefix, not a regular expression" in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_a_dot_in_the_path_is_a_literal_character_escaped_by_cloudflared_mode(
+    workdir: Path, run: Run
+) -> None:
+    write(workdir, {"p/a.yaml": cloudflare_profile(**{"spec.websocket.path": "/socket.io"})})
+    render_ok(run, "p", "--out", "out")
+    assert tunnel_config(workdir)["ingress"][0]["path"] == "^/socket\\.io(/|$)"
 
 
 def test_two_ingresses_for_one_host_and_path_are_refused(workdir: Path, run: Run) -> None:
@@ -479,7 +500,50 @@ def test_operator_duplicate_route_on_one_tunnel_is_refused(workdir: Path, run: R
     write(workdir, {"p/a.yaml": operator(), "p/b.yaml": operator(**{"metadata.name": "b"})})
     result = run("render", "p", "--out", "out")
     assert result.code == 2 and "p/a.yaml" in result.err and "p/b.yaml" in result.err
-    assert "ClusterTunnel edge" in result.err
+    assert "operator tunnel edge" in result.err
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"spec.cloudflareTunnel.tunnelKind": "Tunnel"}, {"metadata.namespace": "other"}),
+        ({"spec.cloudflareTunnel.tunnelKind": "Tunnel"}, {}),
+    ],
+    ids=["tunnel-in-two-namespaces", "tunnel-and-clustertunnel"],
+)
+def test_operator_groups_bindings_by_tunnel_name_like_the_operator(
+    workdir: Path, run: Run, first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    # The operator lists a tunnel's bindings by the label cfargotunnel.com/name alone.
+    second = {"metadata.name": "b", "spec.cloudflareTunnel.tunnelKind": "Tunnel", **second}
+    if "metadata.namespace" not in second:
+        second["spec.cloudflareTunnel.tunnelKind"] = "ClusterTunnel"
+    write(workdir, {"p/a.yaml": operator(**first), "p/b.yaml": operator(**second)})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2
+    assert "p/b.yaml:" in result.err and "already routed by p/a.yaml" in result.err
+
+
+def test_operator_routes_on_differently_named_tunnels_do_not_clash(workdir: Path, run: Run) -> None:
+    other = {"metadata.name": "b", "spec.cloudflareTunnel.tunnel": "edge-2"}
+    write(workdir, {"p/a.yaml": operator(), "p/b.yaml": operator(**other)})
+    render_ok(run, "p", "--out", "out")
+
+
+def test_operator_shadowing_is_found_across_namespaces(workdir: Path, run: Run) -> None:
+    wide = operator(
+        **{
+            "metadata.name": "a-wide",
+            "metadata.namespace": "edge-ns",
+            "spec.hostname": "*.example.com",
+            "spec.websocket.path": "/",
+            "spec.cloudflareTunnel.tunnelKind": "Tunnel",
+        }
+    )
+    write(workdir, {"p/wide.yaml": wide, "p/chat.yaml": operator(**{"metadata.name": "b-chat"})})
+    result = render_ok(run, "p", "--out", "out")
+    (warning,) = [line for line in result.err.splitlines() if "orders a tunnel's rules" in line]
+    assert warning.startswith("p/chat.yaml:") and "TunnelBinding edge-ns/a-wide" in warning
 
 
 def test_operator_rule_order_by_binding_name_is_warned_about(workdir: Path, run: Run) -> None:
@@ -562,7 +626,12 @@ MODES: dict[str, dict[str, dict[str, Any]]] = {
     "cloudflared": {
         "p/chat.yaml": cloudflare_profile(),
         "p/api.yaml": cloudflare_profile(
-            **{"metadata.name": "api", "spec.hostname": "api.example.com", **grpc()}
+            **{
+                "metadata.name": "api",
+                "spec.hostname": "api.example.com",
+                **grpc(),
+                "spec.cloudflareTunnel.originCA": {"secret": "api-ca"},
+            }
         ),
         "p/db.yaml": cloudflare_profile(
             **{
@@ -678,3 +747,306 @@ def test_settings_the_mode_never_reads_are_noted_not_lost(workdir: Path, run: Ru
     assert "spec.cloudflareTunnel.tunnelKind does nothing in ingress-controller mode" in result.err
     assert "credentialsSecret does nothing" in result.err  # set by the base profile
     assert "p/a.yaml:" in result.err
+
+
+def test_cloudflared_runs_as_its_own_service_account_without_a_token(
+    workdir: Path, run: Run
+) -> None:
+    write(workdir, {"p/a.yaml": cloudflare_profile()})
+    render_ok(run, "p", "--out", "out")
+    account = load(workdir / TUNNEL_FOLDER / "serviceaccount-cloudflared-edge.yaml")
+    assert account["metadata"]["name"] == "cloudflared-edge"
+    assert account["metadata"]["namespace"] == "apps"
+    assert account["automountServiceAccountToken"] is False
+    pod = load(workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml")["spec"]["template"]
+    assert pod["spec"]["serviceAccountName"] == "cloudflared-edge"
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    kustomization = load(workdir / TUNNEL_FOLDER / "kustomization.yaml")
+    assert "serviceaccount-cloudflared-edge.yaml" in kustomization["resources"]
+    # A profile's own folder (mode operator) gets no ServiceAccount: the operator runs cloudflared.
+    write(workdir, {"p/a.yaml": operator()})
+    render_ok(run, "p", "--out", "out2")
+    assert not list((workdir / "out2").rglob("serviceaccount-*.yaml"))
+
+
+def test_a_tunnel_carrying_grpc_runs_on_http2_transport(workdir: Path, run: Run) -> None:
+    # Over QUIC cloudflared drops trailers, grpc-status among them.
+    write(workdir, {"p/a.yaml": cloudflare_profile(**grpc())})
+    result = render_ok(run, "p", "--out", "out")
+    assert tunnel_config(workdir)["protocol"] == "http2"
+    assert "cloudflare-grpc-needs-http2-transport" not in result.err
+    # The same tunnel with WebSocket profiles only keeps cloudflared's default transport.
+    write(workdir, {"p/a.yaml": cloudflare_profile()})
+    render_ok(run, "p", "--out", "out2")
+    configmap = load(workdir / "out2/apps/_cloudflared-edge/configmap-cloudflared-edge.yaml")
+    assert "protocol" not in yaml.safe_load(configmap["data"]["config.yaml"])
+
+
+@pytest.mark.parametrize(
+    ("make", "setting"),
+    [(controller, "cloudflared.protocol: http2"), (operator, "spec.protocol: http2")],
+    ids=["ingress-controller", "operator"],
+)
+def test_grpc_through_a_controllers_tunnel_is_a_high_finding(
+    workdir: Path, run: Run, make: Callable[..., dict[str, Any]], setting: str
+) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": make(**grpc()),
+            "p/b.yaml": make(**{"metadata.name": "b", "spec.hostname": "b.example.com"}),
+        },
+    )
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-grpc-needs-http2-transport" in x]
+    assert line.startswith("p/a.yaml:") and ": high: " in line
+    assert "--protocol http2" in line and setting in line
+
+
+# ---------------------------------------------------------------- origin CA (mode cloudflared)
+
+
+def tls(**changes: Any) -> dict[str, Any]:
+    return cloudflare_profile(**{"spec.cloudflareTunnel.originTLS": True, **changes})
+
+
+def test_origin_ca_is_mounted_read_only_and_becomes_ca_pool(workdir: Path, run: Run) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": tls(**{"spec.cloudflareTunnel.originCA": {"secret": "chat-ca"}}),
+            "p/b.yaml": tls(
+                **{
+                    "metadata.name": "b",
+                    "spec.hostname": "b.example.com",
+                    "spec.cloudflareTunnel.originCA": {"configMap": "b-ca", "key": "bundle.pem"},
+                }
+            ),
+        },
+    )
+    render_ok(run, "p", "--out", "out")
+    rules = {r.get("hostname"): r for r in tunnel_config(workdir)["ingress"]}
+    assert rules["chat.example.com"]["originRequest"] == {
+        "caPool": "/etc/cloudflared/origin-ca/secret-chat-ca/ca.crt"
+    }
+    assert rules["b.example.com"]["originRequest"] == {
+        "caPool": "/etc/cloudflared/origin-ca/configmap-b-ca/bundle.pem"
+    }
+    pod = load(workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml")["spec"]["template"]
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert volumes["origin-ca-1"]["configMap"] == {
+        "name": "b-ca",
+        "items": [{"key": "bundle.pem", "path": "bundle.pem"}],
+    }
+    assert volumes["origin-ca-2"]["secret"] == {
+        "secretName": "chat-ca",
+        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+    }
+    mounts = {m["name"]: m for m in pod["spec"]["containers"][0]["volumeMounts"]}
+    assert mounts["origin-ca-2"] == {
+        "name": "origin-ca-2",
+        "mountPath": "/etc/cloudflared/origin-ca/secret-chat-ca",
+        "readOnly": True,
+    }
+    # Nothing of the bundle itself is written: it is referenced by name.
+    assert not list((workdir / "out").rglob("secret-*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"}},
+            "cloudflared fails to read it at start",
+        ),
+        (
+            {
+                "spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"},
+                "spec.cloudflareTunnel.originCA": {"secret": "chat-ca"},
+            },
+            "remove caPool",
+        ),
+    ],
+    ids=["bare", "with-origin-ca"],
+)
+def test_a_ca_pool_path_without_origin_ca_is_refused(
+    workdir: Path, run: Run, changes: dict[str, Any], expected: str
+) -> None:
+    write(workdir, {"p/a.yaml": tls(**changes)})
+    result = run("render", "p", "--out", "out", "-o", "json")
+    assert result.code == 2
+    (finding,) = json.loads(result.out)["findings"]
+    assert finding["rule"] == "cloudflare-ca-pool-unmounted" and finding["level"] == "error"
+    assert expected in finding["message"] and "originCA" in finding["message"]
+    assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("origin_ca", "origin_tls", "expected"),
+    [
+        ({"secret": "a", "configMap": "b"}, True, "exactly one of secret or configMap"),
+        ({"key": "ca.crt"}, True, "exactly one of secret or configMap"),
+        ({"secret": "a", "key": "../ca"}, True, "not a valid Secret or ConfigMap key"),
+        ({"secret": "a"}, None, "originTLS: true"),
+    ],
+)
+def test_origin_ca_must_name_one_object_and_a_tls_origin(
+    workdir: Path, run: Run, origin_ca: dict[str, Any], origin_tls: bool | None, expected: str
+) -> None:
+    profile = cloudflare_profile(
+        **{
+            "spec.cloudflareTunnel.originCA": origin_ca,
+            "spec.cloudflareTunnel.originTLS": origin_tls,
+        }
+    )
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and "spec.cloudflareTunnel.originCA" in result.err
+    assert expected in result.err
+
+
+def test_origin_ca_outside_mode_cloudflared_is_noted_as_ignored(workdir: Path, run: Run) -> None:
+    write(
+        workdir,
+        {"p/a.yaml": operator(**{"spec.cloudflareTunnel.originCA": {"secret": "chat-ca"}})},
+    )
+    result = render_ok(run, "p", "--out", "out")
+    assert "spec.cloudflareTunnel.originCA does nothing in operator mode" in result.err
+
+
+# ---------------------------------------------------------------- DNS
+
+
+def test_mode_cloudflared_says_how_to_route_the_hostname_to_the_tunnel(
+    workdir: Path, run: Run
+) -> None:
+    write(
+        workdir,
+        {
+            "p/a.yaml": cloudflare_profile(),
+            "p/b.yaml": operator(**{"metadata.name": "b", "spec.hostname": "b.example.com"}),
+        },
+    )
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-dns-route-needed" in x]
+    assert line.startswith("p/a.yaml:") and ": info: " in line
+    assert "'cloudflared tunnel route dns edge chat.example.com'" in line
+    assert "chat.example.com -> <tunnel-uuid>.cfargotunnel.com" in line
+    # -q hides it; the operator writes its own CNAME, so b gets none.
+    assert "cloudflare-dns-route-needed" not in render_ok(run, "p", "--out", "out", "-q").err
+
+
+def test_one_hostname_through_metallb_and_a_tunnel_has_two_dns_owners(
+    workdir: Path, run: Run
+) -> None:
+    lb = metallb_profile(**{"metadata.name": "lb", "spec.hostname": "chat.example.com"})
+    write(workdir, {"p/tunnel.yaml": cloudflare_profile(), "p/lb.yaml": lb})
+    result = run("render", "p", "--out", "out", "-o", "json")
+    assert result.code == 0, result.err
+    (finding,) = [f for f in json.loads(result.out)["findings"] if f["rule"] == "dns-two-owners"]
+    assert finding["level"] == "high" and finding["file"] == "p/tunnel.yaml"
+    assert finding["profiles"] == ["p/lb.yaml", "p/tunnel.yaml"]
+    assert "chat.example.com" in finding["message"]
+    # Different hostnames: each exposure owns its own name.
+    write(workdir, {"p/lb.yaml": {**lb, "spec": {**lb["spec"], "hostname": "lb.example.com"}}})
+    result = run("render", "p", "--out", "out2", "-o", "json")
+    assert result.code == 0
+    assert not [f for f in json.loads(result.out)["findings"] if f["rule"] == "dns-two-owners"]
+
+
+# ---------------------------------------------------------------- STRRL controller versions
+
+
+def test_without_a_controller_version_the_assumption_is_stated(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": controller()})
+    result = render_ok(run, "p", "--out", "out")
+    (line,) = [x for x in result.err.splitlines() if "cloudflare-controller-version-unset" in x]
+    assert line.startswith("p/a.yaml:") and ": info: " in line and "0.1.0 or later" in line
+    write(workdir, {"p/a.yaml": controller(**{"spec.cloudflareTunnel.controllerVersion": "0.1.0"})})
+    assert "cloudflare-controller-version-unset" not in render_ok(run, "p", "--out", "o2").err
+
+
+@pytest.mark.parametrize(
+    ("version", "origin", "expected"),
+    [
+        ("0.0.9", {}, {"backend-protocol": "https", "proxy-ssl-verify": "on"}),
+        ("v0.0.9", {"noTLSVerify": True}, {"backend-protocol": "https", "proxy-ssl-verify": "off"}),
+        (
+            "0.1.0",
+            {"noTLSVerify": True},
+            {"backend-protocol": "https", "no-tls-verify": "true"},
+        ),
+        ("0.2.3", {}, {"backend-protocol": "https", "no-tls-verify": "false"}),
+    ],
+)
+def test_controller_annotations_follow_its_version(
+    workdir: Path, run: Run, version: str, origin: dict[str, Any], expected: dict[str, str]
+) -> None:
+    tunnel = {
+        "mode": "ingress-controller",
+        "controllerVersion": version,
+        "originTLS": True,
+        "originRequest": origin,
+    }
+    write(workdir, {"p/a.yaml": cloudflare_profile(**{"spec.cloudflareTunnel": tunnel})})
+    render_ok(run, "p", "--out", "out")
+    ingress = load(workdir / "out/apps/chat/ingress-chat.yaml")
+    assert ingress["metadata"]["annotations"] == {PREFIX + k: v for k, v in expected.items()}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (
+            {"spec.cloudflareTunnel.originRequest": {"connectTimeout": "10s"}},
+            "spec.cloudflareTunnel.originRequest.connectTimeout",
+        ),
+        (grpc(), "spec.protocol"),
+    ],
+    ids=["connect-timeout", "grpc"],
+)
+def test_an_old_controller_cannot_express_origin_request_settings(
+    workdir: Path, run: Run, changes: dict[str, Any], field: str
+) -> None:
+    profile = controller(**{"spec.cloudflareTunnel.controllerVersion": "0.0.5", **changes})
+    write(workdir, {"p/a.yaml": profile})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and f"{field}:" in result.err
+    assert "controller 0.0.5 reads no annotation" in result.err and "0.1.0" in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_a_controller_version_must_be_a_release(workdir: Path, run: Run) -> None:
+    write(workdir, {"p/a.yaml": controller(**{"spec.cloudflareTunnel.controllerVersion": "0.1"})})
+    result = run("render", "p", "--out", "out")
+    assert result.code == 2 and "spec.cloudflareTunnel.controllerVersion" in result.err
+    assert "MAJOR.MINOR.PATCH" in result.err
+
+
+# ---------------------------------------------------------------- readable shared configs
+
+TRICKY_ORIGIN = {
+    "httpHostHeader": "a\x85b\u2028c\u2029d",
+    "originServerName": "0o17",
+    "access": {"required": True, "teamName": "1e3", "audTag": ["0x1F", "on"]},
+}
+
+
+def test_the_shared_config_is_a_literal_block_that_reads_back_equal(
+    workdir: Path, run: Run
+) -> None:
+    origin = {"spec.cloudflareTunnel.originRequest": TRICKY_ORIGIN}
+    write(
+        workdir, {"p/a.yaml": cloudflare_profile(**{"spec.websocket.path": "/socket.io", **origin})}
+    )
+    render_ok(run, "p", "--out", "out")
+    text = (workdir / TUNNEL_FOLDER / "configmap-cloudflared-edge.yaml").read_text()
+    assert "  config.yaml: |\n    tunnel: edge\n" in text
+    # One line per entry, raw line breaks of any kind nowhere.
+    assert "\x85" not in text and "\u2028" not in text and "\u2029" not in text
+    rule = tunnel_config(workdir)["ingress"][0]
+    assert rule["path"] == "^/socket\\.io(/|$)"
+    assert rule["originRequest"] == TRICKY_ORIGIN
+    deployment = (workdir / TUNNEL_FOLDER / "deployment-cloudflared-edge.yaml").read_text()
+    (annotation,) = [x for x in deployment.splitlines() if "config-checksum" in x]
+    assert annotation.split(": ", 1)[1].startswith('"')

@@ -73,15 +73,45 @@ CASES: dict[str, tuple[dict[str, dict[str, Any]], str]] = {
         "p/b.yaml",
     ),
     "cloudflared-rule-refused": (
-        # The ingress controller copies the path into cloudflared as a regular expression.
+        # cloudflared refuses access audTags without a teamName (V8).
         {
             "a.yaml": cloudflare_profile(
                 **{
-                    "spec.cloudflareTunnel": {"mode": "ingress-controller"},
-                    "spec.websocket.path": "/a(b",
+                    "spec.cloudflareTunnel.originRequest": {
+                        "access": {"required": True, "audTag": ["abc"]}
+                    }
                 }
             )
         },
+        "p/a.yaml",
+    ),
+    "cloudflare-ca-pool-unmounted": (
+        {
+            "a.yaml": cloudflare_profile(
+                **{
+                    "spec.cloudflareTunnel.originTLS": True,
+                    "spec.cloudflareTunnel.originRequest": {"caPool": "/etc/ssl/ca.crt"},
+                }
+            )
+        },
+        "p/a.yaml",
+    ),
+    "cloudflare-controller-too-old": (
+        {
+            "a.yaml": cloudflare_profile(
+                **{
+                    "spec.cloudflareTunnel": {
+                        "mode": "ingress-controller",
+                        "controllerVersion": "0.0.9",
+                        "originRequest": {"connectTimeout": "10s"},
+                    }
+                }
+            )
+        },
+        "p/a.yaml",
+    ),
+    "websocket-path-regex": (
+        {"a.yaml": cloudflare_profile(**{"spec.websocket.path": "/ws.*"})},
         "p/a.yaml",
     ),
     "metallb-namespace-disagreement": (

@@ -235,7 +235,7 @@ def test_text_report(workdir: Path, run: Run) -> None:
     assert result.code == 0
     assert "medium: One cloudflared replica (cloudflared-single-replica)" in result.out
     assert "field:  spec.cloudflareTunnel.replicas at p/a.yaml:" in result.out
-    assert result.out.rstrip().splitlines()[-1].startswith("5 risk(s) in 1 profile(s): 1 high")
+    assert result.out.rstrip().splitlines()[-1].startswith("6 risk(s) in 1 profile(s): 1 high")
 
 
 def test_markdown_opens_with_the_traffic_path(workdir: Path, run: Run) -> None:

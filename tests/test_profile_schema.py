@@ -32,3 +32,15 @@ def test_every_example_is_valid_for_its_property() -> None:
         for example in EXAMPLES[key]:
             errors = [e.message for e in validator.iter_errors(example)]
             assert errors == [], (key, example, errors)
+
+
+def test_every_example_profile_starts_with_the_schema_modeline() -> None:
+    from tests.conftest import REPO
+
+    examples = sorted((REPO / "profiles").rglob("*.yaml"))
+    assert examples
+    for profile in examples:
+        first = profile.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), profile
+        target = (profile.parent / first.split("=", 1)[1]).resolve()
+        assert target == (REPO / "schema/profile.schema.json").resolve(), profile

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from ingressgen.yaml_scalars import YamlText, block, double_quoted, is_plain_safe, scalar
+from ingressgen.yaml_scalars import (
+    YamlText,
+    block,
+    document,
+    double_quoted,
+    is_plain_safe,
+    quoted,
+    scalar,
+)
 
 TRICKY = [
     "",
@@ -120,3 +128,65 @@ def test_numbers_and_booleans_stay_typed() -> None:
     assert isinstance(scalar("x"), YamlText)
     with pytest.raises(TypeError):
         scalar(1.5)
+
+
+# A shared cloudflared config is a YAML document inside a ConfigMap value: both levels must hold.
+
+
+def _config_like(value: str) -> dict[str, object]:
+    return {
+        "tunnel": value,
+        "no-autoupdate": True,
+        "ingress": [
+            {"hostname": "a.example.com", "path": "^/socket\\.io(/|$)", "service": value},
+            {"originRequest": {"httpHostHeader": value, "keepAliveConnections": 100}},
+            {"service": "http_status:404"},
+        ],
+        "empty": {},
+        value: [value, 8080],
+    }
+
+
+def _through_configmap(config: dict[str, object]) -> str:
+    """The config as `configmap.yaml.j2` writes it, and the text a reader gets back out."""
+    rendered = f"data:\n  config.yaml: {block(document(config), 4)}\nafter: 1\n"
+    assert rendered.startswith("data:\n  config.yaml: |"), rendered
+    outer_pyyaml, outer_ruamel = _pyyaml(rendered), _ruamel(rendered)
+    assert outer_pyyaml == outer_ruamel
+    assert isinstance(outer_pyyaml, dict) and outer_pyyaml["after"] == 1
+    text = outer_pyyaml["data"]["config.yaml"]
+    assert isinstance(text, str)
+    return text
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_a_config_document_is_a_literal_block_and_reads_back_equal(value: str) -> None:
+    config = _config_like(value)
+    text = _through_configmap(config)
+    assert text == document(config)
+    # cloudflared reads it with yaml.v3 (YAML 1.2, as ruamel here); PyYAML reads YAML 1.1.
+    assert _ruamel(text) == config
+    assert _pyyaml(text) == config
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_in_a_config_document_stays_literal_and_equal(value: str) -> None:
+    config = _config_like(value)
+    text = _through_configmap(config)
+    assert _ruamel(text) == config and _pyyaml(text) == config
+    # One line per entry: no scalar spans lines, not even by U+0085, U+2028 or U+2029.
+    assert len(text.splitlines()) == len(document(_config_like("x")).splitlines())
+
+
+def test_a_path_with_a_dot_no_longer_turns_the_config_into_one_quoted_line() -> None:
+    config = {"ingress": [{"path": "^/socket\\.io(/|$)"}, {"service": "http_status:404"}]}
+    assert block(document(config), 4) == (
+        '|\n    ingress:\n      - path: "^/socket\\\\.io(/|$)"\n      - service: "http_status:404"'
+    )
+
+
+@pytest.mark.parametrize("text", ["0a1b", "a0b1", "1e3", "0o17"])
+def test_quoted_is_double_quoted_whatever_the_first_character(text: str) -> None:
+    assert quoted(text) == f'"{text}"'
+    assert _pyyaml(f"k: {quoted(text)}") == {"k": text} == _ruamel(f"k: {quoted(text)}")

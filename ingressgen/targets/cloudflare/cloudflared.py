@@ -1,4 +1,5 @@
-"""Mode `cloudflared`: one ConfigMap, Deployment and PodDisruptionBudget per tunnel.
+"""Mode `cloudflared`: one ConfigMap, Deployment, ServiceAccount and PodDisruptionBudget per
+tunnel.
 
 Every profile that names the same tunnel shares these objects, so the rules of all of them live
 in one config; they must agree on the tunnel's own settings. The config is checked against
@@ -10,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-import yaml
-
+from ingressgen import yaml_scalars
 from ingressgen.errors import InputError, Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.plan import LoadedProfile, PlannedObject
@@ -33,6 +34,7 @@ from ingressgen.targets.common import shared_labels
 
 CONFIG_DIR = "/etc/cloudflared/config"
 CREDENTIALS_DIR = "/etc/cloudflared/creds"
+ORIGIN_CA_DIR = "/etc/cloudflared/origin-ca"
 METRICS_PORT = 2000
 # cloudflared waits up to its grace period (30 s by default) for requests in flight on SIGTERM;
 # the pod must outlive that or in-flight requests are cut mid-way.
@@ -90,15 +92,66 @@ def _refuse_disagreements(name: str, members: Sequence[LoadedProfile]) -> None:
 
 
 def _config_text(settings_tunnel: str, routes: Sequence[Route]) -> str:
-    config = {
+    config: dict[str, Any] = {
         "tunnel": settings_tunnel,
         "credentials-file": f"{CREDENTIALS_DIR}/credentials.json",
         "metrics": f"0.0.0.0:{METRICS_PORT}",
         "no-autoupdate": True,
-        "ingress": [*(r.as_rule() for r in routes), CATCH_ALL],
     }
-    return yaml.safe_dump(
-        config, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10_000
+    if any(r.source.profile.spec.protocol == "grpc" for r in routes):
+        # The default transport, auto, picks QUIC, and over QUIC cloudflared drops response
+        # trailers (connection/quic_connection.go, httpResponseAdapter.AddTrailer: "we do not
+        # support trailers over QUIC"); grpc-status is a trailer, so every gRPC call would fail.
+        # HTTP/2 carries them (connection/http2.go). A top-level key is read as the flag.
+        config["protocol"] = "http2"
+    config["ingress"] = [*(r.as_rule() for r in routes), CATCH_ALL]
+    # Through the one quoting filter, so the ConfigMap always holds it as a literal block (one
+    # line per entry in review) and cloudflared's YAML 1.2 reader gets exactly these values.
+    return yaml_scalars.document(config)
+
+
+def _origin_ca_source(loaded: LoadedProfile) -> tuple[str, str, str] | None:
+    """(volume kind, object name, key) of the profile's originCA, if any."""
+    origin_ca = tunnel_settings(loaded).origin_ca
+    if origin_ca is None:
+        return None
+    if origin_ca.secret is not None:
+        return ("secret", origin_ca.secret, origin_ca.key)
+    assert origin_ca.config_map is not None  # check() requires exactly one
+    return ("configMap", origin_ca.config_map, origin_ca.key)
+
+
+def _origin_ca_path(kind: str, source: str, key: str) -> str:
+    return f"{ORIGIN_CA_DIR}/{kind.lower()}-{source}/{key}"
+
+
+def _origin_ca_volumes(members: Sequence[LoadedProfile]) -> list[dict[str, Any]]:
+    """One read-only volume per Secret or ConfigMap named by an originCA, with the keys used."""
+    keys: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for loaded in members:
+        source = _origin_ca_source(loaded)
+        if source is not None:
+            keys[source[:2]].add(source[2])
+    return [
+        {
+            "name": f"origin-ca-{index}",
+            "kind": kind,
+            "source": source,
+            "keys": sorted(keys[(kind, source)]),
+            "mount_path": f"{ORIGIN_CA_DIR}/{kind.lower()}-{source}",
+        }
+        for index, (kind, source) in enumerate(sorted(keys), start=1)
+    ]
+
+
+def _cloudflared_route(loaded: LoadedProfile) -> Route:
+    """The profile's rule; with originCA, caPool points at the file the pod mounts."""
+    route = profile_route(loaded)
+    source = _origin_ca_source(loaded)
+    if source is None:
+        return route
+    return replace(
+        route, origin_request={**route.origin_request, "caPool": _origin_ca_path(*source)}
     )
 
 
@@ -108,7 +161,7 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
     settings = tunnel_settings(members[0])
     namespace = tunnel_namespace(members[0])
     assert settings.tunnel is not None
-    routes = sorted((profile_route(m) for m in members), key=Route.sort_key)
+    routes = sorted((_cloudflared_route(m) for m in members), key=Route.sort_key)
     collector.gather(refuse_duplicate_routes, [routes], f"tunnel {settings.tunnel}")
     collector.gather(enforce_cloudflared_rules, routes, f"the config of tunnel {settings.tunnel}")
     collector.raise_if_any()
@@ -144,6 +197,7 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
                 "credentials_secret": settings.credentials_secret,
                 "config_dir": CONFIG_DIR,
                 "credentials_dir": CREDENTIALS_DIR,
+                "origin_ca_volumes": _origin_ca_volumes(members),
                 "metrics_port": METRICS_PORT,
                 "termination_grace_seconds": TERMINATION_GRACE_SECONDS,
             },
@@ -152,6 +206,21 @@ def _tunnel_objects(name: str, members: Sequence[LoadedProfile]) -> list[Planned
             origin=TUNNEL_FIELD,
         ),
     ]
+    # Its own ServiceAccount without a token: the namespace's `default` one may carry RBAC
+    # granted for other workloads, and cloudflared never calls the Kubernetes API.
+    objects.append(
+        PlannedObject(
+            api_version="v1",
+            kind="ServiceAccount",
+            name=name,
+            namespace=namespace,
+            template="cloudflare/serviceaccount.yaml.j2",
+            context=common,
+            folder=folder,
+            sources=sources,
+            origin=TUNNEL_FIELD,
+        )
+    )
     if settings.replicas > 1:
         objects.append(
             PlannedObject(

@@ -16,6 +16,7 @@ from ingressgen.errors import Problem, ProblemCollector
 from ingressgen.findings import Finding
 from ingressgen.golang.duration import SECOND, parse_duration_ns
 from ingressgen.plan import LoadedProfile, PlannedObject
+from ingressgen.profile_cloudflare import version_tuple
 from ingressgen.targets.cloudflare.common import (
     ORIGIN_REQUEST_FIELD,
     TUNNEL_FIELD,
@@ -47,12 +48,44 @@ CONTROLLER_ANNOTATIONS = {
     "disableChunkedEncoding": "disable-chunked-encoding",
     "http2Origin": "http2-origin",
 }
+# The originRequest annotations above exist from controller v0.1.0 (STRRL issue #276). Before, the
+# controller read backend-protocol and proxy-ssl-verify (on|off, default off: an https backend
+# was not verified) and nothing else (pkg/controller/well_known_annotations.go and transform.go
+# of the v0.0.x releases).
+FIRST_ORIGIN_REQUEST_RELEASE = (0, 1, 0)
 _DURATIONS = frozenset({"connectTimeout", "tlsTimeout", "tcpKeepAlive", "keepAliveTimeout"})
-_REGEX_OPERATORS = set(".$()*+")
+# Regex operators a path may still hold: '.' (target.PATH_REGEX_OPERATORS are refused at load).
+_REGEX_OPERATORS = set(".")
+
+
+def legacy_controller(loaded: LoadedProfile) -> bool:
+    """Whether the profile names a controller release older than the originRequest annotations."""
+    version = tunnel_settings(loaded).controller_version
+    return version is not None and version_tuple(version) < FIRST_ORIGIN_REQUEST_RELEASE
+
+
+def _check_legacy(loaded: LoadedProfile) -> Iterator[Problem]:
+    version = tunnel_settings(loaded).controller_version
+    for key in origin_request(loaded):
+        if key == "noTLSVerify":
+            continue  # proxy-ssl-verify says it
+        set_here = key in set_origin_fields(loaded)
+        yield loaded.problem(
+            (*ORIGIN_REQUEST_FIELD, key) if set_here else ("spec", "protocol"),
+            f"controller {version} reads no annotation for originRequest.{key} (those exist from "
+            "0.1.0; before, only backend-protocol and proxy-ssl-verify), so it would be dropped"
+            + ("" if set_here else " and gRPC needs it")
+            + "; upgrade the controller and set controllerVersion, or use mode cloudflared",
+            at_key=set_here,
+            rule="cloudflare-controller-too-old",
+        )
 
 
 def check_ingress_controller(loaded: LoadedProfile) -> Iterator[Problem]:
     settings = tunnel_settings(loaded)
+    if legacy_controller(loaded):
+        yield from _check_legacy(loaded)
+        return
     for key, value in set_origin_fields(loaded).items():
         path = (*ORIGIN_REQUEST_FIELD, key)
         if key not in CONTROLLER_ANNOTATIONS:
@@ -92,6 +125,13 @@ def _annotation_value(value: Any) -> str:
 def controller_annotations(loaded: LoadedProfile) -> dict[str, str]:
     """The controller's annotations for this profile (originRequest and backend protocol)."""
     scheme = origin_scheme(loaded)
+    if legacy_controller(loaded):
+        legacy = {} if scheme == "http" else {ANNOTATION_PREFIX + "backend-protocol": scheme}
+        if scheme == "https":
+            # v0.0.x: proxy-ssl-verify defaults to off; say on unless the profile says otherwise.
+            skip = origin_request(loaded).get("noTLSVerify") is True
+            legacy[ANNOTATION_PREFIX + "proxy-ssl-verify"] = "off" if skip else "on"
+        return legacy
     own = {
         ANNOTATION_PREFIX + CONTROLLER_ANNOTATIONS[key]: _annotation_value(value)
         for key, value in origin_request(loaded).items()
@@ -135,7 +175,24 @@ def plan_ingresses(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject
     collector.raise_if_any()
     objects = [_ingress(loaded) for loaded in members]
     notes = [note for loaded in members if (note := _unanchored_path_note(loaded)) is not None]
+    notes.extend(_version_note(loaded) for loaded in members if _version_unset(loaded))
     return objects, notes
+
+
+def _version_unset(loaded: LoadedProfile) -> bool:
+    return tunnel_settings(loaded).controller_version is None
+
+
+def _version_note(loaded: LoadedProfile) -> Finding:
+    return Finding(
+        "cloudflare-controller-version-unset",
+        "no spec.cloudflareTunnel.controllerVersion: assuming the STRRL controller is 0.1.0 or "
+        "later, which reads the originRequest annotations (no-tls-verify, timeouts, ...); "
+        "0.0.x ignores them and skips TLS verification of https backends, so set "
+        "controllerVersion to the release you run",
+        loaded.locate(TUNNEL_FIELD, at_key=True),
+        (loaded.id,),
+    )
 
 
 def _unanchored_path_note(loaded: LoadedProfile) -> Finding | None:

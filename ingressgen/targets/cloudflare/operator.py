@@ -2,7 +2,9 @@
 
 The TunnelBinding names the Service, with the target, the anchored path and the originRequest
 settings the TunnelBinding has fields for. The operator orders a tunnel's rules by TunnelBinding
-name, so a route that sorts first can shadow another profile's route: that is a finding.
+name, so a route that sorts first can shadow another profile's route: that is a finding. It
+gathers a tunnel's bindings by tunnelRef.name across namespaces and tunnel kinds, and so do the
+duplicate and shadowing checks here.
 """
 
 from __future__ import annotations
@@ -103,15 +105,32 @@ def _tunnel_ref(loaded: LoadedProfile) -> tuple[str, str, str]:
     return (settings.tunnel_kind, namespace, settings.tunnel)
 
 
+def _binding_group(loaded: LoadedProfile) -> str:
+    """The set of TunnelBindings the operator writes into one config: by tunnelRef.name alone.
+
+    It lists them cluster-wide by the labels `cfargotunnel.com/name: <tunnelRef.name>` and
+    `cfargotunnel.com/kind: <the binding's own kind>` (always TunnelBinding), with no namespace
+    filter (cloudflare-operator internal/controller/tunnelbinding_controller.go,
+    `labelsForBinding` and `getRelevantTunnelBindings`). So bindings naming Tunnel `edge` in two
+    namespaces, or Tunnel `edge` and ClusterTunnel `edge`, all land in each one's config.
+    """
+    name = tunnel_settings(loaded).tunnel
+    assert name is not None
+    return name
+
+
 def plan_bindings(members: Sequence[LoadedProfile]) -> tuple[list[PlannedObject], list[Finding]]:
-    by_tunnel: dict[tuple[str, str, str], list[Route]] = defaultdict(list)
+    by_tunnel: dict[str, list[Route]] = defaultdict(list)
     for loaded in members:
         # The operator writes each binding as the rule cloudflared mode writes.
-        by_tunnel[_tunnel_ref(loaded)].append(profile_route(loaded))
+        by_tunnel[_binding_group(loaded)].append(profile_route(loaded))
     notes: list[Finding] = []
     collector = ProblemCollector()
-    for (kind, namespace, name), routes in sorted(by_tunnel.items()):
-        scope = f"{kind} {namespace + '/' if namespace else ''}{name}"
+    for name, routes in sorted(by_tunnel.items()):
+        scope = (
+            f"operator tunnel {name} (the operator gathers every TunnelBinding whose "
+            "tunnelRef.name is that, in any namespace, Tunnel or ClusterTunnel)"
+        )
         collector.gather(refuse_duplicate_routes, [routes], scope)
         for route in routes:
             what = "the rule the operator derives from it"

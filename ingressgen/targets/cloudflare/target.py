@@ -49,6 +49,7 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
             "required when exposure is cloudflare-tunnel: the public hostname, "
             "e.g. messaging.example.com",
         )
+    yield from _check_path(loaded)
     yield from _check_origin(loaded, settings)
     if settings.mode == "cloudflared":
         yield from _check_cloudflared(loaded, settings)
@@ -56,6 +57,41 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
         yield from ingress_controller.check_ingress_controller(loaded)
     else:
         yield from operator.check_operator(loaded)
+
+
+# Characters a URL path may hold (RFC 3986) that only mean something as regex operators. '.' is
+# an ordinary path character (/socket.io): modes cloudflared and operator escape it, and the
+# ingress controller's unanchored copy is reported as cloudflare-controller-unanchored-path.
+PATH_REGEX_OPERATORS = "$()*+"
+
+
+def _check_path(loaded: LoadedProfile) -> Iterator[Problem]:
+    """websocket.path is a literal prefix, never a regular expression.
+
+    cloudflared matches a rule's `path` as an unanchored RE2 regex (cloudflared ingress/rule.go,
+    `Rule.Matches` -> `Path.MatchString`), so ingressgen escapes and anchors the prefix itself;
+    `/ws.*` would silently become the literal `^/ws\\.\\*(/|$)` in modes cloudflared and
+    operator, and a regex in mode ingress-controller (which copies the path verbatim).
+    """
+    if loaded.profile.spec.websocket is None:
+        return
+    path = loaded.profile.websocket.path
+    operators = [c for c in PATH_REGEX_OPERATORS if c in path]
+    if operators:
+        yield loaded.problem(
+            ("spec", "websocket", "path"),
+            f"{path!r} holds {' '.join(repr(c) for c in operators)}: websocket.path is a literal "
+            "URL prefix, not a regular expression (/ws matches /ws and /ws/anything below it, "
+            "never /wsx); remove the regular-expression operators, e.g. "
+            f"{_literal_prefix(path)!r}",
+            rule="websocket-path-regex",
+        )
+
+
+def _literal_prefix(path: str) -> str:
+    """The path up to its first regex operator, without a trailing '.' or '/'."""
+    cut = min(path.index(c) for c in PATH_REGEX_OPERATORS if c in path)
+    return path[:cut].rstrip("./") or "/"
 
 
 def _check_origin(loaded: LoadedProfile, settings: CloudflareTunnel) -> Iterator[Problem]:
@@ -123,6 +159,46 @@ def _check_cloudflared(loaded: LoadedProfile, settings: CloudflareTunnel) -> Ite
             "required in cloudflared mode: the name of an existing Secret holding the tunnel's "
             "credentials.json (ingressgen never generates secrets)",
         )
+    yield from _check_origin_ca(loaded, settings)
+
+
+def _check_origin_ca(loaded: LoadedProfile, settings: CloudflareTunnel) -> Iterator[Problem]:
+    """caPool is a file path inside the cloudflared pod: only originCA puts a file there.
+
+    cloudflared reads caPool when it sets up the rule's origin at start (cloudflared
+    ingress/origin_service.go -> tlsconfig `LoadCustomOriginCA`, which returns the read error and
+    the tunnel does not start), so a bare
+    path that nothing mounts crash-loops the pod, and with it every profile on the tunnel.
+    """
+    origin_ca = settings.origin_ca
+    if settings.origin_request.ca_pool is not None:
+        hint = (
+            "remove caPool: originCA already sets it to the mounted file"
+            if origin_ca is not None
+            else "name the bundle with spec.cloudflareTunnel.originCA: {secret: NAME, key: "
+            "ca.crt} (or configMap: NAME) instead, and ingressgen mounts it and sets caPool"
+        )
+        yield loaded.problem(
+            (*ORIGIN_REQUEST_FIELD, "caPool"),
+            "a file path nothing mounts in the cloudflared pod: cloudflared fails to read it at "
+            "start and exits, taking every profile on the tunnel down; " + hint,
+            rule="cloudflare-ca-pool-unmounted",
+        )
+    if origin_ca is None:
+        return
+    where = (*TUNNEL_FIELD, "originCA")
+    if (origin_ca.secret is None) == (origin_ca.config_map is None):
+        yield loaded.problem(
+            where,
+            "give exactly one of secret or configMap: the existing object holding the CA bundle",
+        )
+    if not settings.origin_tls:
+        yield loaded.problem(
+            where,
+            "a CA bundle verifies the Service's TLS certificate, but the Service is reached "
+            "with http://; set spec.cloudflareTunnel.originTLS: true, or remove originCA",
+            at_key=True,
+        )
 
 
 def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan:
@@ -134,6 +210,9 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
         heartbeat = _heartbeat_note(loaded)
         if heartbeat is not None:
             result.notes.append(heartbeat)
+        grpc = _grpc_transport_note(loaded)
+        if grpc is not None:
+            result.notes.append(grpc)
         if loaded.profile.spec.protocol == "tcp":
             result.notes.append(
                 Finding(
@@ -144,6 +223,7 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
                     (loaded.id,),
                 )
             )
+    result.notes.extend(_dns_route_note(loaded) for loaded in by_mode["cloudflared"])
     tunnels = cloudflared.plan_tunnels(by_mode["cloudflared"])
     result.objects.extend(tunnels)
     # Compared with the last run: a profile joining or leaving a shared tunnel restarts its pods.
@@ -166,10 +246,12 @@ def plan(profiles: Sequence[LoadedProfile], previous: PreviousRun) -> TargetPlan
 _MODES_READING = {
     "tunnel": ("cloudflared", "operator"),
     "credentials_secret": ("cloudflared",),
+    "origin_ca": ("cloudflared",),
     "namespace": ("cloudflared",),
     "replicas": ("cloudflared",),
     "image": ("cloudflared",),
     "ingress_class_name": ("ingress-controller",),
+    "controller_version": ("ingress-controller",),
     "tunnel_kind": ("operator",),
 }
 
@@ -190,6 +272,55 @@ def _ignored_settings_notes(loaded: LoadedProfile) -> Iterator[Finding]:
                 loaded.locate((*TUNNEL_FIELD, alias), at_key=True),
                 (loaded.id,),
             )
+
+
+# Where each controller mode sets cloudflared's transport (--protocol).
+_TRANSPORT_SETTING = {
+    "ingress-controller": "the controller chart's value cloudflared.protocol: http2",
+    "operator": "spec.protocol: http2 on the Tunnel or ClusterTunnel",
+}
+
+
+def _grpc_transport_note(loaded: LoadedProfile) -> Finding | None:
+    """gRPC through a tunnel that a controller runs: its cloudflared must use HTTP/2 transport.
+
+    Over QUIC, the default (`auto` tries QUIC first), cloudflared drops response trailers
+    (cloudflared connection/quic_connection.go, httpResponseAdapter.AddTrailer), and grpc-status
+    is a trailer. Mode cloudflared writes `protocol: http2` itself; a controller's cloudflared is
+    configured outside the profile: STRRL's chart passes `--protocol` from `cloudflared.protocol`
+    (default auto), adyanth's operator from the Tunnel's `spec.protocol` (default auto).
+    """
+    mode = tunnel_settings(loaded).mode
+    if loaded.profile.spec.protocol != "grpc" or mode not in _TRANSPORT_SETTING:
+        return None
+    return Finding(
+        "cloudflare-grpc-needs-http2-transport",
+        "protocol grpc: the tunnel's cloudflared must run with --protocol http2 "
+        f"({_TRANSPORT_SETTING[mode]}); with the default auto it uses QUIC, over which cloudflared "
+        "drops HTTP trailers, so grpc-status never arrives and every gRPC call fails",
+        loaded.locate(("spec", "protocol")),
+        (loaded.id,),
+    )
+
+
+def _dns_route_note(loaded: LoadedProfile) -> Finding:
+    """Mode cloudflared makes no DNS record: the hostname must be pointed at the tunnel once.
+
+    A locally-managed tunnel's ingress rules only say where a request that reaches the tunnel
+    goes; the hostname reaches it through a proxied CNAME to `<tunnel-uuid>.cfargotunnel.com`,
+    which `cloudflared tunnel route dns` creates (cloudflared cmd/cloudflared/tunnel/
+    subcommands.go, routeDnsCommand). The two controller modes write the record themselves.
+    """
+    tunnel = tunnel_settings(loaded).tunnel
+    hostname = loaded.profile.spec.hostname
+    return Finding(
+        "cloudflare-dns-route-needed",
+        f"nothing in the generated objects points {hostname} at tunnel {tunnel}: run "
+        f"'cloudflared tunnel route dns {tunnel} {hostname}' once, or create a proxied CNAME "
+        f"{hostname} -> <tunnel-uuid>.cfargotunnel.com in Cloudflare DNS",
+        loaded.locate(("spec", "hostname")),
+        (loaded.id,),
+    )
 
 
 def _heartbeat_note(loaded: LoadedProfile) -> Finding | None:
