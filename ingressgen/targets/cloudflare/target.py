@@ -23,21 +23,8 @@ from ingressgen.targets.cloudflare.common import (
     ORIGIN_REQUEST_FIELD,
     TUNNEL_FIELD,
     cloudflared_name,
-    path_regex,
-    service_url,
-    tunnel_namespace,
     tunnel_settings,
 )
-
-__all__ = [
-    "check",
-    "cloudflared_name",
-    "path_regex",
-    "plan",
-    "service_url",
-    "tunnel_namespace",
-    "tunnel_settings",
-]
 
 
 def check(loaded: LoadedProfile) -> Iterator[Problem]:
