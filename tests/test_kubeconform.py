@@ -157,9 +157,7 @@ def configmap(name: str = "settings") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "b"}}
 
 
-def test_kubeconform_runs_with_the_documented_flags(
-    fake_kubeconform: Path, tmp_path: Path
-) -> None:
+def test_kubeconform_runs_with_the_documented_flags(fake_kubeconform: Path, tmp_path: Path) -> None:
     checker = Checker(ValidationSettings("kubeconform"))
     assert isinstance(checker.backend, KubeconformSchemas)
     verdicts = checker.check([service(), configmap()], "1.34")

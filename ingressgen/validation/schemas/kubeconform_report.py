@@ -82,9 +82,8 @@ def message_errors(msg: str) -> list[SchemaError]:
         if index + 1 < len(nodes) and nodes[index + 1].depth > node.depth:
             continue  # an inner node
         parent = _parent(nodes, index)
-        if parent is None or nodes[parent].pointer != node.pointer:
-            causes.append((node.pointer, None, [node.message]))
-        elif nodes[parent].message == _WRAPPER:
+        same_place = parent is not None and nodes[parent].pointer == node.pointer
+        if parent is None or not same_place or nodes[parent].message == _WRAPPER:
             causes.append((node.pointer, None, [node.message]))
         elif parent in alternatives:
             alternatives[parent].append(node.message)
@@ -130,7 +129,7 @@ def parse_report(stdout: bytes, stderr: bytes, returncode: int, binary: str) -> 
         raise _malformed(label, f"the report is a JSON {type(report).__name__}, not an object")
     resources = report.get("resources", [])
     if not isinstance(resources, list):
-        raise _malformed(label, f'"resources" is {_shown(json.dumps(resources))}, not a list')
+        raise _malformed(label, f'"resources" is {_cut(json.dumps(resources))}, not a list')
     for index, resource in enumerate(resources):
         _check_resource(label, index, resource)
     return report
@@ -146,16 +145,25 @@ def _check_resource(label: str, index: int, resource: Any) -> None:
     if not isinstance(resource.get("msg", ""), str):
         raise _malformed(label, f'{where}."msg" is not a string')
     errors = resource.get("validationErrors") or []
-    if not isinstance(errors, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("path", ""), str) and isinstance(e.get("msg", ""), str)
-        for e in errors
-    ):
+    if not isinstance(errors, list) or not all(_is_error_entry(e) for e in errors):
         raise _malformed(label, f'{where}."validationErrors" is not a list of {{path, msg}}')
+
+
+def _is_error_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("path", ""), str)
+        and isinstance(entry.get("msg", ""), str)
+    )
 
 
 def _malformed(label: str, what: str) -> InputError:
     return InputError(f"{label} printed a malformed report: {what}")
 
 
+def _cut(text: str) -> str:
+    return text[:_SHOWN] + ("…" if len(text) > _SHOWN else "")
+
+
 def _shown(text: str) -> str:
-    return repr(text[:_SHOWN]) + ("…" if len(text) > _SHOWN else "")
+    return repr(_cut(text))
