@@ -205,3 +205,11 @@ def test_a_message_without_a_tree_falls_back_to_validation_errors() -> None:
     }
     [finding] = kubeconform.findings_for(result, {"spec": {}}, "1.34")
     assert finding.path == ("spec",) and finding.message == "validation failed"
+
+
+def test_a_hostile_error_tree_is_read_in_bounded_time() -> None:
+    """Millions of causes (a report within the 64 MiB cap): the first MAX_NODES are kept."""
+    from ingressgen.validation.schemas.kubeconform_report import MAX_NODES
+
+    errors = message_errors(" - at '/a': x" * 2_000_000 + "   - at '/b': " + "y" * 100_000)
+    assert len(errors) == MAX_NODES and errors[0] == SchemaError("/a", "x")

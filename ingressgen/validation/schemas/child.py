@@ -46,8 +46,22 @@ def run_bounded(
     killed on every way out of this function.
     """
     label = f"kubeconform ({argv[0]})"
+    deadline = time.monotonic() + timeout
+    process: subprocess.Popen[bytes] | None = None
     try:
-        process = subprocess.Popen(
+        # Started inside the try: an interrupt right after the start still kills the group.
+        process = _start(argv, label)
+        stdout, stderr = _read_both(process, deadline, timeout, stdout_limit, label)
+        _wait_for_exit(process, deadline, timeout, label)
+    finally:
+        if process is not None:
+            _kill_group(process)
+    return Finished(process.returncode, stdout, stderr)
+
+
+def _start(argv: Sequence[str], label: str) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -56,13 +70,6 @@ def run_bounded(
         )
     except OSError as error:
         raise InputError(f"{label} could not be run: {error}") from None
-    try:
-        deadline = time.monotonic() + timeout
-        stdout, stderr = _read_both(process, deadline, timeout, stdout_limit, label)
-        _wait_for_exit(process, deadline, timeout, label)
-    finally:
-        _kill_group(process)
-    return Finished(process.returncode, stdout, stderr)
 
 
 def _read_both(

@@ -22,6 +22,7 @@ place are kept together under the node that names them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any, NamedTuple
@@ -33,6 +34,8 @@ _GO_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)"
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 _WRAPPER = "validation failed"  # an inner node that adds nothing to its children
 _SHOWN = 300  # characters of a bad report quoted in the error
+MAX_NODES = 1000  # of one result's error tree
+_LONGEST = 2000  # characters of one message
 
 
 class SchemaError(NamedTuple):
@@ -57,33 +60,48 @@ class _Node(NamedTuple):
 
 
 def _nodes(msg: str) -> list[_Node]:
-    matches = list(_NODE.finditer(msg))
+    # A real object has a few dozen causes at most; a hostile report must not cost minutes.
+    matches = list(itertools.islice(_NODE.finditer(msg), MAX_NODES + 1))
     nodes = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(msg)
         pointer = _unescape(match.group("pointer"))
-        nodes.append(_Node(len(match.group("indent")), pointer, msg[match.end() : end].strip()))
-    return nodes
+        text = msg[match.end() : end].strip()
+        nodes.append(_Node(len(match.group("indent")), pointer, text[:_LONGEST] or "invalid"))
+    return nodes[:MAX_NODES]
 
 
-def _parent(nodes: list[_Node], index: int) -> int | None:
-    for candidate in range(index - 1, -1, -1):
-        if nodes[candidate].depth < nodes[index].depth:
-            return candidate
-    return None
+def _parents(nodes: list[_Node]) -> list[int | None]:
+    """Each node's parent: the nearest node before it that is less indented. One pass with a
+    stack, so even a hostile report of millions of nodes costs linear time."""
+    parents: list[int | None] = []
+    stack: list[int] = []
+    for index, node in enumerate(nodes):
+        while stack and nodes[stack[-1]].depth >= node.depth:
+            stack.pop()
+        parents.append(stack[-1] if stack else None)
+        stack.append(index)
+    return parents
+
+
+def _alternatives_node(nodes: list[_Node], parent: int | None, leaf: _Node) -> int | None:
+    """The oneOf/anyOf node a leaf is one alternative of (its parent at the same place)."""
+    if parent is None or nodes[parent].pointer != leaf.pointer:
+        return None
+    return None if nodes[parent].message == _WRAPPER else parent
 
 
 def message_errors(msg: str) -> list[SchemaError]:
     """The causes in an invalid result's `msg`, in the order kubeconform printed them."""
     nodes = _nodes(msg)
+    parents = _parents(nodes)
     causes: list[tuple[str, str | None, list[str]]] = []  # (pointer, alternatives' node, leaves)
     alternatives: dict[int, list[str]] = {}  # a oneOf/anyOf node -> its leaves' messages
     for index, node in enumerate(nodes):
         if index + 1 < len(nodes) and nodes[index + 1].depth > node.depth:
             continue  # an inner node
-        parent = _parent(nodes, index)
-        same_place = parent is not None and nodes[parent].pointer == node.pointer
-        if parent is None or not same_place or nodes[parent].message == _WRAPPER:
+        parent = _alternatives_node(nodes, parents[index], node)
+        if parent is None:
             causes.append((node.pointer, None, [node.message]))
         elif parent in alternatives:
             alternatives[parent].append(node.message)
