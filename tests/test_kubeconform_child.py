@@ -278,3 +278,10 @@ def test_a_signal_stops_kubeconform_and_removes_the_converted_files(
     assert b"Traceback" not in err
     assert _all_gone(_pids(tmp_path))
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_the_timeout_must_be_a_positive_number(workdir: Path, run: Run, value: str) -> None:
+    write(workdir, {"m/svc.yaml": SERVICE})
+    result = run("validate", "m", "--validator", "kubeconform", "--kubeconform-timeout", value)
+    assert result.code == 2 and "--kubeconform-timeout" in result.err
