@@ -23,7 +23,7 @@ from ingressgen.explain import OUTPUT_FORMATS as EXPLAIN_FORMATS
 from ingressgen.findings import GATE_LEVELS
 from ingressgen.kube_versions import DEFAULT_KUBERNETES_VERSION, supported_kubernetes_versions
 from ingressgen.report_formats import REPORT_FORMATS
-from ingressgen.validation.settings import VALIDATORS
+from ingressgen.validation.settings import DEPRECATED_AUTO, VALIDATORS
 
 if TYPE_CHECKING:
     # Only for annotations: importing commands at start-up would load the whole pipeline.
@@ -57,14 +57,16 @@ def _paths_argument(function: F) -> F:
 
 
 def _validation_options(function: F) -> F:
-    """--validator, -o/--output, --crd and --skip-kind, shared by render and validate."""
+    """--validator, -o/--output, --crd, --skip-kind and --kubeconform-timeout, shared by render
+    and validate."""
     options = [
         click.option(
             "--validator",
             type=click.Choice(VALIDATORS),
-            default="auto",
+            default="embedded",
             show_default=True,
-            help="Schema validator: embedded, kubeconform, or kubeconform when it is found.",
+            help="Schema validator: embedded, or kubeconform ($KUBECONFORM or on PATH); "
+            "auto is a deprecated name of embedded.",
         ),
         click.option(
             "-o",
@@ -90,6 +92,14 @@ def _validation_options(function: F) -> F:
             multiple=True,
             metavar="KIND",
             help="Do not check objects of this kind; they are reported as skipped (repeatable).",
+        ),
+        click.option(
+            "--kubeconform-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=120.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Stop kubeconform (and all it started) after this long; an exit 2.",
         ),
     ]
     for option in reversed(options):
@@ -174,6 +184,7 @@ def render(
     output: str,
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
+    kubeconform_timeout: float,
     check: bool,
     quiet: bool,
     verbose: bool,
@@ -189,11 +200,12 @@ def render(
         out_dir,
         exposure=exposure,
         kubernetes_version=kubernetes_version,
-        validator=validator,
+        validator=_validator(validator),
         check=check,
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        kubeconform_timeout=kubeconform_timeout,
         adopt=adopt,
         quiet=quiet,
         verbose=verbose,
@@ -215,6 +227,7 @@ def validate(
     output: str,
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
+    kubeconform_timeout: float,
 ) -> None:
     """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
     from ingressgen import commands
@@ -223,10 +236,11 @@ def validate(
     report = commands.validate(
         list(paths),
         kubernetes_version=kubernetes_version,
-        validator=validator,
+        validator=_validator(validator),
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        kubeconform_timeout=kubeconform_timeout,
     )
     _emit(report)
 
@@ -536,6 +550,14 @@ def init(
         credentials_secret=credentials_secret,
     )
     _emit(commands.init(request, service_file, out_file, from_flags_only=name is not None))
+
+
+def _validator(name: str) -> str:
+    """The validator to use: `auto` is a deprecated name of embedded, said once on stderr."""
+    if name == "auto":
+        click.echo(DEPRECATED_AUTO, err=True)
+        return "embedded"
+    return name
 
 
 def _check_version_option(version: str | None) -> None:

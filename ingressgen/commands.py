@@ -41,11 +41,12 @@ def render(
     *,
     exposure: str | None = None,
     kubernetes_version: str | None = None,
-    validator: str = "auto",
+    validator: str = "embedded",
     check: bool = False,
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    kubeconform_timeout: float = 120.0,
     adopt: bool = False,
     quiet: bool = False,
     ignore: Sequence[str] = (),
@@ -75,7 +76,10 @@ def render(
     )
     try:
         result = render_profiles(
-            paths, out_dir, options, _settings(validator, crd_files, skip_kinds)
+            paths,
+            out_dir,
+            options,
+            _settings(validator, crd_files, skip_kinds, kubeconform_timeout),
         )
     except ValidationFailed as failed:
         if REPORT_FORMATS[output].for_people:
@@ -231,24 +235,30 @@ def validate(
     paths: Sequence[Path],
     *,
     kubernetes_version: str | None = None,
-    validator: str = "auto",
+    validator: str = "embedded",
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    kubeconform_timeout: float = 120.0,
 ) -> CommandReport:
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    settings = _settings(validator, crd_files, skip_kinds)
+    settings = _settings(validator, crd_files, skip_kinds, kubeconform_timeout)
     return _report(validate_manifests(paths, version, settings), output)
 
 
 def _settings(
-    validator: str, crd_files: Sequence[Path], skip_kinds: Sequence[str]
+    validator: str,
+    crd_files: Sequence[Path],
+    skip_kinds: Sequence[str],
+    kubeconform_timeout: float = 120.0,
 ) -> ValidationSettings:
     from ingressgen.validation.settings import ValidationSettings
 
-    return ValidationSettings(validator, tuple(crd_files), frozenset(skip_kinds))
+    return ValidationSettings(
+        validator, tuple(crd_files), frozenset(skip_kinds), kubeconform_timeout
+    )
 
 
 def _report(run: ValidationRun, output: str) -> CommandReport:

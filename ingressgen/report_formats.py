@@ -83,8 +83,26 @@ def _render_github(
     return render_report.github_lines(findings, errors, run, drift)
 
 
+def _validate_junit(run: ValidationRun) -> list[str]:
+    from ingressgen import junit
+
+    return [junit.validate_document(run)]
+
+
+def _render_junit(
+    findings: Sequence[Finding],
+    errors: Sequence[Problem],
+    run: ValidationRun | None,
+    drift: Sequence[tuple[str, str]],
+) -> list[str]:
+    from ingressgen import junit
+
+    return [junit.render_document(findings, errors, run, drift)]
+
+
 REPORT_FORMATS: dict[str, ReportFormat] = {
     "text": ReportFormat("for people", _validate_text, None),
     "json": ReportFormat("one JSON document", _validate_json, _render_json),
     "github": ReportFormat("GitHub Actions annotations", _validate_github, _render_github),
+    "junit": ReportFormat("JUnit XML for GitLab, Jenkins, Azure", _validate_junit, _render_junit),
 }

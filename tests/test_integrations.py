@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -209,11 +210,30 @@ def _run_gitlab_job(repo: Path, **variables: str) -> subprocess.CompletedProcess
     return _sh(script, repo, **env)
 
 
+def _junit_reports(repo: Path) -> dict[str, ET.Element]:
+    """The JUnit files the job declares for GitLab, parsed (each must exist and be XML)."""
+    template = yaml.safe_load((REPO / "integrations/gitlab/ingressgen.gitlab-ci.yml").read_text())
+    artifacts = template["ingressgen-check"]["artifacts"]
+    assert artifacts["when"] == "always"  # uploaded when the job fails too
+    return {name: ET.parse(repo / name).getroot() for name in artifacts["reports"]["junit"]}
+
+
 def test_gitlab_job_passes_in_step_and_fails_on_drift(tmp_path: Path) -> None:
     repo = _user_repo(tmp_path)
     clean = _run_gitlab_job(repo)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+    reports = _junit_reports(repo)
+    assert sorted(reports) == ["ingressgen-render.junit.xml", "ingressgen-validate.junit.xml"]
+    validated = reports["ingressgen-validate.junit.xml"]
+    assert int(validated.attrib["tests"]) > 0 and validated.attrib["failures"] == "0"
     _drift(repo)
     drifted = _run_gitlab_job(repo)
     assert drifted.returncode == 1
-    assert "changed: out/messaging/messaging-service/" in drifted.stdout
+    assert "changed: out/messaging/messaging-service/" in drifted.stderr  # the job log
+    rendered = _junit_reports(repo)["ingressgen-render.junit.xml"]
+    failed = [
+        case.attrib["name"]
+        for case in rendered.iter("testcase")
+        if case.find("failure") is not None and case.attrib["classname"] == "drift"
+    ]
+    assert failed and all(name.startswith("out/messaging/messaging-service/") for name in failed)

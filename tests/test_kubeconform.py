@@ -157,10 +157,8 @@ def configmap(name: str = "settings") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "b"}}
 
 
-def test_auto_runs_kubeconform_with_the_documented_flags(
-    fake_kubeconform: Path, tmp_path: Path
-) -> None:
-    checker = Checker(ValidationSettings("auto"))
+def test_kubeconform_runs_with_the_documented_flags(fake_kubeconform: Path, tmp_path: Path) -> None:
+    checker = Checker(ValidationSettings("kubeconform"))
     assert isinstance(checker.backend, KubeconformSchemas)
     verdicts = checker.check([service(), configmap()], "1.34")
     assert [v.findings for v in verdicts] == [[], []]
@@ -359,7 +357,7 @@ def test_a_broken_kubeconform_is_a_clear_usage_error(
 ) -> None:
     monkeypatch.setenv("FAKE_KUBECONFORM_MODE", "garbage")
     write(workdir, {"m/svc.yaml": service()})
-    result = run("validate", "m")
+    result = run("validate", "m", "--validator", "kubeconform")
     assert result.code == 2
     assert "without a JSON report" in result.err and "panic: something broke" in result.err
 
@@ -369,15 +367,33 @@ def test_kubeconform_env_must_name_an_executable(
 ) -> None:
     monkeypatch.setenv("KUBECONFORM", str(workdir / "nowhere" / "kubeconform"))
     write(workdir, {"m/svc.yaml": service()})
-    result = run("validate", "m")
+    result = run("validate", "m", "--validator", "kubeconform")
     assert result.code == 2 and "$KUBECONFORM" in result.err
 
 
-@pytest.mark.usefixtures("no_kubeconform")
-def test_auto_falls_back_to_embedded_without_kubeconform(workdir: Path, run: Run) -> None:
+def test_embedded_is_the_default_even_with_kubeconform_installed(
+    fake_kubeconform: Path, workdir: Path, run: Run, tmp_path: Path
+) -> None:
     write(workdir, {"m/svc.yaml": service(spec_bogus=1)})
     result = run("validate", "m")
-    assert result.code == 1 and "(schema)" in result.out
+    assert result.code == 1 and "(schema)" in result.out and result.err == ""
+    assert not (tmp_path / "argv.json").exists()  # kubeconform never ran
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_auto_is_a_deprecated_name_of_embedded(
+    fake_kubeconform: Path, workdir: Path, run: Run, tmp_path: Path, command: str
+) -> None:
+    write(workdir, {"m/svc.yaml": service(spec_bogus=1)})
+    shutil.copytree(REPO / "profiles", workdir / "profiles")
+    target = ["m"] if command == "validate" else ["profiles", "--out", "out"]
+    result = run(command, *target, "--validator", "auto")
+    assert "--validator auto is deprecated; it now means embedded" in result.err
+    assert not (tmp_path / "argv.json").exists()  # kubeconform never ran
+    if command == "validate":
+        assert result.code == 1 and "(schema)" in result.out
+    else:
+        assert result.code == 0, result.err
 
 
 @pytest.mark.skipif(

@@ -24,7 +24,7 @@ class Verdict(NamedTuple):
 
 
 def choose_backend(settings: ValidationSettings) -> SchemaBackend:
-    """embedded, kubeconform (which must then exist), or auto: kubeconform when it is found."""
+    """embedded (also under its deprecated name auto), or kubeconform, which must then exist."""
     if settings.validator not in VALIDATORS:
         raise InputError(
             f"--validator {settings.validator!r}: expected one of {', '.join(VALIDATORS)}"
@@ -34,19 +34,17 @@ def choose_backend(settings: ValidationSettings) -> SchemaBackend:
         from ingressgen.validation.schemas.crds import load_crd_schemas
 
         user_schemas = load_crd_schemas(settings.crd_files)
-    if settings.validator == "embedded":
+    if settings.validator != "kubeconform":
         return EmbeddedSchemas(user_schemas)
     binary = find_kubeconform()
     if binary is None:
-        if settings.validator == "kubeconform":
-            raise InputError(
-                "--validator kubeconform: kubeconform is not on PATH and $KUBECONFORM is not set; "
-                "install kubeconform or use --validator embedded"
-            )
-        return EmbeddedSchemas(user_schemas)
+        raise InputError(
+            "--validator kubeconform: kubeconform is not on PATH and $KUBECONFORM is not set; "
+            "install kubeconform or use --validator embedded"
+        )
     from ingressgen.validation.schemas.kubeconform import KubeconformSchemas
 
-    return KubeconformSchemas(binary, user_schemas)
+    return KubeconformSchemas(binary, user_schemas, settings.kubeconform_timeout)
 
 
 class Checker:

@@ -1,5 +1,10 @@
-"""What a run validates with (`--validator`, `--crd`, `--skip-kind`), and which backend that
-means: light enough to decide before the validation modules are imported."""
+"""What a run validates with (`--validator`, `--crd`, `--skip-kind`, `--kubeconform-timeout`),
+and which backend that means: light enough to decide before the validation modules are imported.
+
+`auto` once meant kubeconform whenever one was found, which silently changed a run's messages
+and doubled its time on machines that had it; it is kept only as a deprecated name of the
+default, `embedded` (the command line warns), so existing pipelines keep working.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,19 @@ from typing import NamedTuple
 
 from ingressgen.errors import InputError
 
-VALIDATORS = ("auto", "embedded", "kubeconform")
+VALIDATORS = ("embedded", "kubeconform", "auto")
+DEPRECATED_AUTO = (
+    "warning: --validator auto is deprecated; it now means embedded (the default), whether "
+    "kubeconform is installed or not; use --validator kubeconform to run kubeconform"
+)
 KUBECONFORM_ENV = "KUBECONFORM"
 
 
 class ValidationSettings(NamedTuple):
-    validator: str = "auto"  # auto | embedded | kubeconform
+    validator: str = "embedded"  # embedded | kubeconform (auto: a deprecated embedded)
     crd_files: tuple[Path, ...] = ()
     skip_kinds: frozenset[str] = frozenset()
+    kubeconform_timeout: float = 120.0  # seconds; see schemas/child.py
 
 
 def _executable(path: str) -> bool:
@@ -45,6 +55,4 @@ def find_kubeconform() -> str | None:
 
 def embedded_schemas_chosen(settings: ValidationSettings) -> bool:
     """Whether the run validates schemas in this process (not through kubeconform)."""
-    if settings.validator == "embedded":
-        return True
-    return settings.validator == "auto" and find_kubeconform() is None
+    return settings.validator != "kubeconform"

@@ -17,25 +17,24 @@ resource, a missing schema or a resource missing from the report is a failure, n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ingressgen.errors import InputError
+from ingressgen.errors import format_field_path
 from ingressgen.kube_versions import strict_schema_folder
 from ingressgen.validation.findings import KUBECONFORM_RULE, Finding
 from ingressgen.validation.schemas import cache
 from ingressgen.validation.schemas.backends import MISSING_IDENTITY, identity, no_schema_message
 from ingressgen.validation.schemas.bundles import definitions, self_contained
+from ingressgen.validation.schemas.child import DEFAULT_TIMEOUT_SECONDS, run_bounded
 from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
+from ingressgen.validation.schemas.kubeconform_report import message_errors, parse_report
 
 WORKERS = 2  # kubeconform.md: on these 2-core machines -n 2 is fastest
-TIMEOUT_SECONDS = 600
 _ROOT_RELATIVE_REF = "/api/_definitions.json#"
 _INVALID_PREFIX = "problem validating schema. Check JSON formatting:"
 BUILTIN_LOCATION = (
@@ -155,6 +154,11 @@ def findings_for(
     if status == "statusValid":
         return []
     if status == "statusInvalid":
+        detailed = message_errors(message)  # the whole error tree: see kubeconform_report.py
+        if detailed:  # sorted as the embedded backend's: kubeconform's order varies between runs
+            found = {(_field_path(e.pointer, obj), e.message) for e in detailed}
+            ordered = sorted(found, key=lambda e: (format_field_path(e[0]), e[1]))
+            return [Finding(path, text, KUBECONFORM_RULE) for path, text in ordered]
         errors = [e for e in result.get("validationErrors") or [] if isinstance(e, dict)]
         if not errors:
             return [Finding((), _message(message), KUBECONFORM_RULE)]
@@ -195,10 +199,14 @@ class KubeconformSchemas:
     name = "kubeconform"
 
     def __init__(
-        self, binary: str, user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None
+        self,
+        binary: str,
+        user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.binary = binary
         self._user_schemas = user_schemas or {}
+        self._timeout = timeout
 
     def prepare(self, kubernetes_version: str) -> None:
         """kubeconform compiles the schemas itself: nothing to do ahead."""
@@ -218,7 +226,8 @@ class KubeconformSchemas:
             objects_dir = work / "objects"
             objects_dir.mkdir()
             for i in sent:
-                (objects_dir / f"{i:06d}.json").write_text(json.dumps(objects[i]), encoding="utf-8")
+                text = json.dumps(without_secret_values(objects[i]))
+                (objects_dir / f"{i:06d}.json").write_text(text, encoding="utf-8")
             locations = []
             if self._user_schemas:
                 write_crd_schemas(work / "crds", self._user_schemas, kubernetes_version)
@@ -251,19 +260,23 @@ class KubeconformSchemas:
         return results
 
     def _run(self, argv: list[str]) -> dict[str, Any]:
-        try:
-            completed = subprocess.run(
-                argv, capture_output=True, text=True, check=False, timeout=TIMEOUT_SECONDS
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise InputError(f"kubeconform ({self.binary}) could not be run: {error}") from None
-        report: Any = None
-        with contextlib.suppress(ValueError):
-            report = json.loads(completed.stdout)
-        if not isinstance(report, dict):
-            detail = (completed.stderr or completed.stdout).strip()[:2000]
-            raise InputError(
-                f"kubeconform ({self.binary}) exited with {completed.returncode} without a JSON "
-                f"report: {detail or 'no output'}"
-            )
-        return report
+        finished = run_bounded(argv, timeout=self._timeout)
+        return parse_report(finished.stdout, finished.stderr, finished.returncode, self.binary)
+
+
+# Secret values are written to disk for kubeconform, which never needs them: its schema checks
+# only the types. Each value becomes a harmless one of the same JSON type, so a type error is
+# still reported at the same path ("" is valid base64, the encoding of nothing).
+_HARMLESS: dict[type, Any] = {str: "", int: 0, float: 0.0, bool: False, list: [], dict: {}}
+
+
+def without_secret_values(obj: dict[str, Any]) -> dict[str, Any]:
+    """A core/v1 Secret with every `data` and `stringData` value replaced; others as they are."""
+    if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
+        return obj
+    redacted = dict(obj)
+    for field in ("data", "stringData"):
+        values = obj.get(field)
+        if isinstance(values, dict):
+            redacted[field] = {key: _HARMLESS.get(type(v), v) for key, v in values.items()}
+    return redacted
