@@ -126,7 +126,7 @@ def markdown(result: DiffResult) -> list[str]:
             for finding in group
         ]
         lines += ["## Findings", ""]
-        lines += [*_table(["", "Level", "Rule", "Where", "Finding"], finding_rows), ""]
+        lines += [*_table(["Change", "Level", "Rule", "Where", "Finding"], finding_rows), ""]
     if result.objects:
         lines += ["## Files", ""]
         for change in result.objects:

@@ -98,7 +98,9 @@ def render_side(
     except InputError as error:
         raise _located(side, error) from None
     rendered = Side(side.label)
-    headers = {f.path: file_header(f.sources) for f in result.files}
+    # The old side's headers name its profiles as the new side does (old/a.yaml as new/a.yaml
+    # when the user compares those two), so a header differs only when the sources really do.
+    headers = {f.path: file_header([key_of(s) for s in f.sources]) for f in result.files}
     for obj in result.objects:
         planned = obj.planned
         rendered.objects[planned.identity] = SideObject(
