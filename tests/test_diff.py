@@ -298,6 +298,18 @@ def test_a_path_relative_to_the_working_directory(repo: Path, run: Run) -> None:
     assert run("diff", "HEAD:sub/p", "p").code == 0
 
 
+def test_the_top_level_of_a_revision(repo: Path, run: Run) -> None:
+    write(repo, {"a.yaml": metallb_profile(), "notes/readme.yaml": "just: yaml\n"})
+    commit(repo, "a profile at the top")
+    assert run("diff", "HEAD:a.yaml", "a.yaml").code == 0
+    write(repo, {"a.yaml": metallb_profile(**{"spec.metallb.loadBalancerIPs": ["203.0.113.5"]})})
+    document = diff_json(run, "HEAD:", ".")
+    [address] = impacts(document, "address")
+    assert "the address of Service apps/chat-lb changes" in address
+    assert '["metallb.io/loadBalancerIPs"]: (none) -> 203.0.113.5' in address
+    assert "clients re-resolve chat.example.com and reconnect" in address
+
+
 def test_an_invalid_profile_in_a_revision_is_located_there(repo: Path, run: Run) -> None:
     write(repo, {"p/a.yaml": metallb_profile(**{"spec.service.port": 0})})
     commit(repo, "broken")

@@ -42,8 +42,18 @@ def _fields(change: ObjectChange) -> list[str]:
     return [f.path for f in change.fields]
 
 
+def _owner(finding: SideFinding) -> str | None:
+    """The profile a finding belongs to when its location does not say it: a finding located
+    in a base is listed once for each overlay built on it."""
+    if finding.source != "profile" or finding.owner in finding.location:
+        return None
+    return finding.owner
+
+
 def _finding_line(sign: str, finding: SideFinding) -> str:
-    return f"{sign} {finding.location}: {finding.level}: {finding.message} ({finding.rule})"
+    owner = _owner(finding)
+    tail = f" [for {owner}]" if owner else ""
+    return f"{sign} {finding.location}: {finding.level}: {finding.message} ({finding.rule}){tail}"
 
 
 def text(result: DiffResult) -> list[str]:
@@ -116,7 +126,8 @@ def markdown(result: DiffResult) -> list[str]:
                 state,
                 finding.level,
                 _code(finding.rule),
-                _code(finding.location),
+                _code(finding.location)
+                + (f" for {_code(owner)}" if (owner := _owner(finding)) else ""),
                 finding.message,
             ]
             for state, group in (
@@ -156,6 +167,7 @@ def _finding_json(finding: SideFinding) -> dict[str, Any]:
         "rule": finding.rule,
         "level": finding.level,
         "subject": finding.subject,
+        "profile": finding.owner or None,
         "field": finding.field,
         "location": finding.location,
         "message": finding.message,

@@ -48,6 +48,7 @@ class SideFinding:
     location: str
     subject: str  # the profile (its id, as the new side names it) or the object
     field: str
+    owner: str = ""  # the profile as this side names it (REV:PATH for git), for people
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -121,6 +122,7 @@ def render_side(
                     location=side.shown(str(risk.location)),
                     subject=key_of(report.id),
                     field=risk.field,
+                    owner=side.named(report.id),
                 )
             )
     if result.validation is not None:

@@ -42,6 +42,10 @@ class SideInput:
     mirror: str | None = None  # the temporary folder of a git side
     revision: str | None = None  # REV of a git side
 
+    def named(self, profile_id: str) -> str:
+        """A profile id as the user would name it on this side."""
+        return f"{self.revision}:{profile_id}" if self.revision is not None else profile_id
+
     def shown(self, text: str) -> str:
         """`text` with the mirror's paths written as REV:PATH, as the user names them."""
         if self.mirror is None:
@@ -187,10 +191,12 @@ def _mirror(tree: Tree, wanted: list[str], top: Path, mirror: Path, spec: str) -
         for name in batch:
             mode, object_id = tree[name]
             written.add(name)
-            if mode not in (*_BLOB_MODES, _LINK_MODE):
-                continue  # a submodule: nothing to read
+            if mode not in (*_BLOB_MODES, _LINK_MODE) or not _inside(name):
+                continue  # a submodule has nothing to read; a crafted path is never written
             target = mirror / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if os.path.realpath(target.parent) != os.path.normpath(target.parent):
+                continue  # a folder of the mirror is a link (a crafted tree): never write through
             data = contents[object_id]
             if mode == _LINK_MODE:
                 # Kept a link, so the loader refuses it as it refuses a link in a checkout.
@@ -198,6 +204,12 @@ def _mirror(tree: Tree, wanted: list[str], top: Path, mirror: Path, spec: str) -
                 continue
             target.write_bytes(data)
             queue.extend(_bases(name, data))
+
+
+def _inside(name: str) -> bool:
+    """A tree path that stays inside the mirror (git refuses others; a crafted tree might not)."""
+    parts = name.split("/")
+    return not name.startswith("/") and ".." not in parts and "." not in parts and "" not in parts
 
 
 def _bases(name: str, data: bytes) -> list[str]:
