@@ -63,14 +63,16 @@ def diff(
                 heads.append(side.label)
                 collector.extend(error.problems)
         if heads:
+            # Both sides may name one path (OLD with --exposure): say each mistake once.
             raise InputError(
-                f"{' and '.join(heads)} cannot be rendered:", problems=collector.problems
+                f"{' and '.join(dict.fromkeys(heads))} cannot be rendered:",
+                problems=dict.fromkeys(collector.problems),
             )
         old_side, new_side = rendered
     changes = compare_objects(old_side, new_side)
     return DiffResult(
         old_side.label,
-        new_side.label if new is not None else f"{new_side.label} --exposure {exposure}",
+        new_side.label if exposure is None else f"{new_side.label} --exposure {exposure}",
         changes,
         compare_findings(old_side, new_side),
         impacts(old_side, new_side, changes),
