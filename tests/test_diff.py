@@ -171,6 +171,61 @@ def test_one_profile_under_the_other_exposure(workdir: Path, run: Run) -> None:
     assert "metallb-failover-resets-connections" in rules(document["findings"]["disappeared"])
 
 
+def test_pool_and_announcement_changes_reach_the_services_on_them(workdir: Path, run: Run) -> None:
+    bgp = {"spec.metallb.advertisement": "bgp", "spec.metallb.peers": None}
+    write(
+        workdir,
+        {
+            "old/a.yaml": metallb_profile(),
+            "new/a.yaml": metallb_profile(**{"spec.metallb.addresses": ["203.0.113.16/28"]}),
+            "bgp/a.yaml": metallb_profile(**bgp),
+        },
+    )
+    document = diff_json(run, "old/a.yaml", "new/a.yaml")
+    [pool] = impacts(document, "address")
+    assert "the addresses of IPAddressPool metallb-system/public change" in pool
+    assert "(Service apps/chat-lb) may get another address" in pool
+    moved = diff_json(run, "old/a.yaml", "bgp/a.yaml")
+    states = {label: o["change"] for label, o in changed(moved).items()}
+    assert states["L2Advertisement metallb-system/public"] == "removed"
+    assert states["BGPAdvertisement metallb-system/public"] == "added"
+    assert len(impacts(moved, "announcement")) == 2
+
+
+def test_a_long_field_list_is_cut_in_markdown(workdir: Path, run: Run) -> None:
+    labels = {f"team.example.com/k{i}": "v" for i in range(10)}
+    write(
+        workdir,
+        {
+            "old/a.yaml": metallb_profile(),
+            "new/a.yaml": metallb_profile(**{"metadata.labels": labels}),
+        },
+    )
+    text = run("diff", "old/a.yaml", "new/a.yaml", "-o", "markdown").out
+    assert "and 2 more |" in text
+    document = diff_json(run, "old/a.yaml", "new/a.yaml")
+    assert len(fields(document, "Service apps/chat-lb")) == 10
+
+
+def test_an_interrupted_diff_leaves_no_temporary_folder(
+    repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingressgen.diff import run as diff_run
+
+    write(repo, {"p/a.yaml": metallb_profile()})
+    commit(repo, "one")
+    before = leftovers()
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        assert len(leftovers()) == len(before) + 1  # the mirror exists while a side renders
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diff_run, "render_side", interrupted)
+    result = run("diff", "HEAD:p", "p")
+    assert result.code == 130
+    assert leftovers() == before
+
+
 def test_one_profile_needs_an_exposure(workdir: Path, run: Run) -> None:
     write(workdir, {"p/a.yaml": BOTH_WAYS})
     result = run("diff", "p/a.yaml")

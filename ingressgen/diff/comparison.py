@@ -47,7 +47,11 @@ class ObjectChange:
         return self.current.path
 
     def changed_under(self, prefix: str) -> list[FieldChange]:
-        return [f for f in self.fields if f.path == prefix or f.path.startswith(prefix + ".")]
+        return [
+            f
+            for f in self.fields
+            if f.path == prefix or f.path.startswith((prefix + ".", prefix + "["))
+        ]
 
 
 @dataclass(frozen=True)

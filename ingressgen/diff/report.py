@@ -110,7 +110,7 @@ def markdown(result: DiffResult) -> list[str]:
             [
                 _code(change.current.label),
                 change.change,
-                ", ".join(_code(p) for p in _fields(change)) or "-",
+                _field_list(_fields(change)),
             ]
             for change in result.objects
         ]
@@ -155,6 +155,16 @@ def markdown(result: DiffResult) -> list[str]:
                 "",
             ]
     return lines[:-1] if lines[-1] == "" else lines
+
+
+# A comment stays readable: past this many fields a row says how many more (the diff has them).
+MARKDOWN_FIELDS = 8
+
+
+def _field_list(paths: Sequence[str]) -> str:
+    shown = ", ".join(_code(p) for p in paths[:MARKDOWN_FIELDS]) or "-"
+    more = len(paths) - MARKDOWN_FIELDS
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _html(value: str) -> str:
