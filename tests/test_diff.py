@@ -135,6 +135,21 @@ def test_folders_match_profiles_by_their_place_in_the_folder(workdir: Path, run:
     assert any("apps/feed-lb is new" in m for m in impacts(document, "address"))
 
 
+def test_an_object_that_moves_to_another_folder(workdir: Path, run: Run) -> None:
+    kept = {"spec.metallb.serviceName": "chat-lb"}
+    write(workdir, {"p/a.yaml": metallb_profile(**kept)})
+    write(workdir, {"q/a.yaml": metallb_profile(**kept, **{"metadata.name": "talk"})})
+    document = diff_json(run, "p/a.yaml", "q/a.yaml")
+    service = changed(document)["Service apps/chat-lb"]
+    assert service["change"] == "changed"
+    assert (service["oldPath"], service["newPath"]) == (
+        "apps/chat/service-chat-lb.yaml",
+        "apps/talk/service-chat-lb.yaml",
+    )
+    assert [f["path"] for f in service["fields"]] == ["# File"]
+    assert service["diff"].startswith("--- a/apps/chat/service-chat-lb.yaml\n+++ b/apps/talk/")
+
+
 def test_the_output_is_deterministic(workdir: Path, run: Run) -> None:
     write(
         workdir,

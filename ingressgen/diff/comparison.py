@@ -17,6 +17,8 @@ from ingressgen.errors import format_field_path
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 # A change to the "# Source:" lines only: the objects are the same, their profiles are not.
 HEADER_FIELD = "# Source"
+# The same object written to another file (its profile's folder moved).
+FILE_FIELD = "# File"
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -69,6 +71,8 @@ def compare_objects(old: Side, new: Side) -> list[ObjectChange]:
             if before.text == after.text and before.path == after.path:
                 continue
             fields = list(field_changes(before.body, after.body))
+            if before.path != after.path:
+                fields.append(FieldChange(FILE_FIELD, CHANGED, before.path, after.path))
             if _header(before.text) != _header(after.text):
                 fields.append(
                     FieldChange(HEADER_FIELD, CHANGED, _header(before.text), _header(after.text))
@@ -90,6 +94,8 @@ def _header(text: str) -> str:
 def _unified(old: SideObject | None, new: SideObject | None) -> tuple[str, ...]:
     before = old.text.splitlines() if old else []
     after = new.text.splitlines() if new else []
+    if old and new and before == after:
+        return (f"--- a/{old.path}", f"+++ b/{new.path}")  # moved, not changed: no hunk
     return tuple(
         difflib.unified_diff(
             before,
