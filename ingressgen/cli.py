@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ingressgen import interrupts
+from ingressgen.diff import OUTPUT_FORMATS as DIFF_FORMATS
 from ingressgen.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -315,6 +316,58 @@ def explain(
         ignore=ignore,
         exposure=exposure,
         compare_exposures=compare_exposures,
+    )
+    _emit(report)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(DIFF_FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format: text, markdown (a pull-request comment: summary table, traffic impact, "
+    "findings, then each file's diff folded) or json.",
+)
+@click.option(
+    "--exposure",
+    type=click.Choice(["metallb", "cloudflare-tunnel"]),
+    help="Render NEW as if its profiles' spec.exposure were this; with OLD alone, compare OLD "
+    "with itself under it.",
+)
+@_kubernetes_version_option
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="RULE",
+    help="Leave this rule's findings out on both sides (repeatable).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 when the sides differ (errors still 2).")
+def diff(
+    old: str,
+    new: str | None,
+    output: str,
+    exposure: str | None,
+    kubernetes_version: str | None,
+    ignore: tuple[str, ...],
+    exit_zero: bool,
+) -> None:
+    """Compare two profile files, folders or REV:PATH from git: objects, findings, traffic."""
+    from ingressgen import commands
+
+    _check_version_option(kubernetes_version)
+    report = commands.diff(
+        old,
+        new,
+        output=output,
+        exposure=exposure,
+        kubernetes_version=kubernetes_version,
+        ignore=ignore,
+        exit_zero=exit_zero,
     )
     _emit(report)
 

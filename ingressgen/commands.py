@@ -459,3 +459,37 @@ def explain(
     failed = fail_on is not None and worst is not None and worst >= Level.named(fail_on)
     writer = compare_writer if compare_exposures else risks_writer
     return CommandReport(exit_code=EXIT_CHECK_FAILED if failed else EXIT_OK, lines=writer(reports))
+
+
+def diff(
+    old: str,
+    new: str | None,
+    *,
+    output: str = "text",
+    exposure: str | None = None,
+    kubernetes_version: str | None = None,
+    ignore: Sequence[str] = (),
+    exit_zero: bool = False,
+) -> CommandReport:
+    """OLD against NEW, both rendered in memory (nothing is written): exit 1 when they differ."""
+    from ingressgen.diff import report
+    from ingressgen.diff.run import diff as compare
+    from ingressgen.errors import InputError
+
+    if new is None and exposure is None:
+        raise InputError(
+            "diff needs OLD and NEW, or one profile and --exposure to compare it with itself "
+            "under that exposure"
+        )
+    _check_rule_ids(ignore)
+    result = compare(
+        old,
+        new,
+        exposure=exposure,
+        kubernetes_version=kubernetes_version,
+        ignore=frozenset(ignore),
+    )
+    differs = result.differs and not exit_zero
+    return CommandReport(
+        exit_code=EXIT_CHECK_FAILED if differs else EXIT_OK, lines=report.FORMATS[output](result)
+    )
