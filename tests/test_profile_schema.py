@@ -1,10 +1,21 @@
-"""The profile schema editors complete from: an example for every field, and no stale example."""
+"""The profile schema editors complete from: a description and an example for every field, no
+stale example, and the committed copy in step with the models."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema_rs
 
 from ingressgen.profile_schema import EXAMPLES, TOP, profile_schema
+from tests.conftest import REPO
+
+# Keywords whose values are data (an example, a default), never schemas with properties.
+_DATA_KEYWORDS = frozenset({"examples", "default", "const", "enum"})
+# `if` only tests a document (overlay or full profile?); editors document from then and else.
+_CONDITIONS = frozenset({"if"})
 
 
 def _properties() -> dict[str, dict[str, object]]:
@@ -34,9 +45,88 @@ def test_every_example_is_valid_for_its_property() -> None:
             assert errors == [], (key, example, errors)
 
 
-def test_every_example_profile_starts_with_the_schema_modeline() -> None:
-    from tests.conftest import REPO
+def _every_property(node: Any, where: str = "#") -> Iterator[tuple[str, Any]]:
+    """(JSON pointer, schema) of every property declared anywhere below `node`: the root's, the
+    overlay branch's, every definition's, and any nested in anyOf, items or another property."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _every_property(item, f"{where}/{index}")
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in _DATA_KEYWORDS | _CONDITIONS:
+            continue
+        if key == "properties" and isinstance(value, dict):
+            for name, sub in value.items():
+                yield f"{where}/properties/{name}", sub
+                yield from _every_property(sub, f"{where}/properties/{name}")
+        else:
+            yield from _every_property(value, f"{where}/{key}")
 
+
+def _undocumented(schema: dict[str, Any]) -> list[str]:
+    """Properties an editor would show bare: no description, or no example, where they are."""
+    return [
+        where
+        for where, definition in _every_property(schema)
+        if not (isinstance(definition, dict) and str(definition.get("description", "")).strip())
+        or not (isinstance(definition, dict) and definition.get("examples"))
+    ]
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            elif key not in _DATA_KEYWORDS:
+                yield from _refs(value)
+
+
+def test_every_property_at_every_depth_has_a_description_and_an_example() -> None:
+    schema = profile_schema()
+    # Every $ref points at a definition, so walking the definitions reaches every property a
+    # $ref leads to (full profiles and the Partial copies overlays use).
+    assert {ref.removeprefix("#/$defs/") for ref in _refs(schema)} <= set(schema["$defs"])
+    found = dict(_every_property(schema))
+    for deep in (
+        "#/else/properties/spec",
+        "#/then/properties/extends",
+        "#/$defs/Spec/properties/metallb",
+        "#/$defs/OriginRequest/properties/access",
+        "#/$defs/AccessSettings/properties/teamName",
+        "#/$defs/IPRulePartial/properties/prefix",
+    ):
+        assert deep in found, deep
+    assert _undocumented(schema) == []
+
+
+def test_the_check_finds_a_bare_property_however_deep() -> None:
+    bare = {
+        "properties": {"a": {"description": "documented", "examples": [1]}},
+        "$defs": {
+            "Inner": {"properties": {"b": {"anyOf": [{"description": "in a branch only"}]}}},
+            "Other": {"properties": {"c": {"description": " ", "examples": ["x"]}}},
+            "Data": {"properties": {"d": {"description": "d", "examples": []}}},
+        },
+    }
+    assert _undocumented(bare) == [
+        "#/$defs/Inner/properties/b",
+        "#/$defs/Other/properties/c",
+        "#/$defs/Data/properties/d",
+    ]
+
+
+def test_the_committed_schema_is_the_generated_one() -> None:
+    committed = (REPO / "schema/profile.schema.json").read_text()
+    generated = json.dumps(profile_schema(), indent=2, ensure_ascii=False) + "\n"
+    assert committed == generated, "run `ingressgen schema > schema/profile.schema.json`"
+
+
+def test_every_example_profile_starts_with_the_schema_modeline() -> None:
     examples = sorted((REPO / "profiles").rglob("*.yaml"))
     assert examples
     for profile in examples:
