@@ -4,13 +4,18 @@ stale example, and the committed copy in step with the models."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import jsonschema_rs
+import pytest
+import yaml
 
 from ingressgen.profile_schema import EXAMPLES, TOP, profile_schema
-from tests.conftest import REPO
+from tests.conftest import REPO, Result
 
 # Keywords whose values are data (an example, a default), never schemas with properties.
 _DATA_KEYWORDS = frozenset({"examples", "default", "const", "enum"})
@@ -134,3 +139,85 @@ def test_every_example_profile_starts_with_the_schema_modeline() -> None:
         assert first.startswith("# yaml-language-server: $schema="), profile
         target = (profile.parent / first.split("=", 1)[1]).resolve()
         assert target == (REPO / "schema/profile.schema.json").resolve(), profile
+
+
+# Keywords of JSON Schema draft 7 and older, which yaml-language-server (VS Code's YAML extension)
+# validates and completes with; `$defs` is only a place its $refs point into, which it resolves
+# as a JSON pointer like any other.
+_DRAFT_7_KEYWORDS = frozenset(
+    {
+        "$schema", "$ref", "$defs", "title", "description", "examples", "default", "type",
+        "enum", "const", "properties", "additionalProperties", "required", "items",
+        "minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum", "pattern",
+        "anyOf", "oneOf", "allOf", "not", "if", "then", "else",
+    }
+)  # fmt: skip
+
+
+def _keywords(node: Any) -> Iterator[str]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _keywords(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            if key in ("properties", "$defs"):
+                yield from _keywords(list(value.values()))
+            elif key not in _DATA_KEYWORDS:
+                yield from _keywords(value)
+
+
+def test_the_schema_uses_only_keywords_editors_understand() -> None:
+    """The README says editors complete and check profiles with it: VS Code's YAML extension
+    implements draft 7, so a newer keyword (prefixItems, unevaluatedProperties...) would be
+    ignored there, silently."""
+    assert set(_keywords(profile_schema())) - _DRAFT_7_KEYWORDS == set()
+
+
+Run = Callable[..., Result]
+
+_KUBECTL_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: chat, namespace: apps}
+spec:
+  ports: [{name: ws, port: 8080, protocol: TCP, targetPort: websocket}]
+  selector: {app: chat}
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--from-service", "svc.yaml", "--exposure", "metallb", "--address-pool", "public"),
+        ("--from-service", "svc.yaml", "--exposure", "cloudflare-tunnel", "--hostname",
+         "chat.example.com", "--tunnel", "edge", "--credentials-secret", "creds"),
+        ("chat", "--namespace", "apps", "--port", "8080", "--exposure", "metallb",
+         "--selector", "app=chat", "--address-pool", "public", "--protocol", "websocket"),
+    ],
+)  # fmt: skip
+def test_what_init_writes_is_valid_for_the_committed_schema(
+    args: tuple[str, ...], workdir: Path, run: Run
+) -> None:
+    (workdir / "svc.yaml").write_text(_KUBECTL_SERVICE)
+    made = run("init", *args)
+    assert made.code == 0, made.err
+    schema = json.loads((REPO / "schema/profile.schema.json").read_text())
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(
+        yaml.safe_load(made.out)
+    )]  # fmt: skip
+    assert errors == [], made.out
+
+
+def test_an_unfinished_init_profile_is_flagged_by_the_schema_only_where_marked(
+    workdir: Path, run: Run
+) -> None:
+    """An editor flags an unfinished profile only at a line marked REQUIRED, never at what init
+    wrote (selector and addressPool are required by the exposure, a rule the schema leaves to
+    ingressgen's own checks)."""
+    made = run("init", "chat", "--port", "8080", "--exposure", "metallb")
+    marked = set(re.findall(r"# (\w+): +# REQUIRED", made.out))
+    assert marked == {"namespace", "selector", "addressPool"}
+    schema = json.loads((REPO / "schema/profile.schema.json").read_text())
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(yaml.safe_load(made.out)))
+    assert [e.message for e in errors] == ["'namespace' is a required property"]
