@@ -24,17 +24,20 @@ class AccessSettings(StrictModel):
 
     required: bool | None = Field(
         default=None,
-        description="true: cloudflared answers 403 to a request without a valid Access token "
-        "(the Cf-Access-Jwt-Assertion header) instead of passing it on. Default false.",
+        description="true: cloudflared refuses a request whose Access token (the "
+        "Cf-Access-Jwt-Assertion header) is missing, not signed for teamName or for none of "
+        "audTag, instead of passing it on (403 Forbidden). Default false.",
     )
     team_name: str | None = Field(
         default=None,
         description="The Zero Trust team whose keys sign the token, the <team> of "
-        "<team>.cloudflareaccess.com; cloudflared refuses audTag without it.",
+        "<team>.cloudflareaccess.com; with required and audTag, cloudflared refuses the config "
+        "without it.",
     )
     aud_tag: list[str] | None = Field(
         default=None,
-        description="Audience (AUD) tags of the Access applications whose tokens are accepted.",
+        description="Audience (AUD) tags of the Access applications whose tokens are "
+        "accepted: a token must carry at least one of them.",
     )
     environment: str | None = Field(
         default=None,
@@ -47,7 +50,8 @@ class IPRule(StrictModel):
     """One allow or deny rule of cloudflared's SOCKS proxy."""
 
     prefix: str | None = Field(
-        default=None, description="The destination addresses the rule matches, as a CIDR."
+        default=None,
+        description="The destination addresses the rule matches, as a CIDR (required).",
     )
     ports: list[Port] | None = Field(
         default=None,
@@ -148,8 +152,8 @@ class OriginRequest(StrictModel):
     )
     ip_rules: list[IPRule] | None = Field(
         default=None,
-        description="Allow and deny rules by destination, checked in order; only cloudflared's "
-        "SOCKS proxy reads them, other origins ignore them.",
+        description="Allow and deny rules by destination, checked in order (the first match "
+        "decides); only cloudflared's SOCKS proxy reads them, other origins ignore them.",
     )
     http2_origin: bool | None = Field(
         default=None,
