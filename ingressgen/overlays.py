@@ -202,7 +202,6 @@ def schema_with_overlays(schema: dict[str, Any]) -> dict[str, Any]:
     }
     partial_root["properties"]["kind"] = {
         "enum": [PROFILE_KIND, BASE_KIND],
-        "title": "Kind",
         "description": f"{PROFILE_KIND}: an overlay (with extends), rendered once merged onto "
         f"its base; {BASE_KIND}: a base that may be incomplete and is never rendered on its own.",
         "examples": [BASE_KIND, PROFILE_KIND],
