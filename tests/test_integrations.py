@@ -263,14 +263,3 @@ def test_gitlab_job_passes_in_step_and_fails_on_drift(tmp_path: Path) -> None:
     drifted = _run_gitlab_job(repo)
     assert drifted.returncode == 1
     assert "changed: out/messaging/messaging-service/" in drifted.stdout
-
-
-def test_gitlab_job_fail_on_gates_the_risk_report_too(tmp_path: Path) -> None:
-    repo = _user_repo(tmp_path)
-    _private_pool(repo)
-    clean = _run_gitlab_job(repo)  # no level: the report is printed, nothing fails
-    assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "(exposure-not-public)" in clean.stdout
-    gated = _run_gitlab_job(repo, INGRESSGEN_FAIL_ON="critical")
-    assert gated.returncode == 1, gated.stdout + gated.stderr
-    assert "(exposure-not-public)" in gated.stdout
