@@ -198,8 +198,14 @@ def schema_with_overlays(schema: dict[str, Any]) -> dict[str, Any]:
     partial_root["properties"][EXTENDS] = {
         "type": "string",
         "description": "Relative path of the base profile file this overlay changes.",
+        "examples": ["../base/chat-gateway.yaml"],
     }
-    partial_root["properties"]["kind"] = {"enum": [PROFILE_KIND, BASE_KIND], "title": "Kind"}
+    partial_root["properties"]["kind"] = {
+        "enum": [PROFILE_KIND, BASE_KIND],
+        "description": f"{PROFILE_KIND}: an overlay (with extends), rendered once merged onto "
+        f"its base; {BASE_KIND}: a base that may be incomplete and is never rendered on its own.",
+        "examples": [BASE_KIND, PROFILE_KIND],
+    }
     defs = schema.get("$defs", {})
     result = {key: value for key, value in schema.items() if key not in (*root_keys, "$defs")}
     result["$defs"] = {**defs, **{f"{name}Partial": _partial(d) for name, d in defs.items()}}
@@ -227,9 +233,17 @@ def _partial(node: Any) -> Any:
         if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
             result[key] = value + "Partial"
         elif key == "properties" and isinstance(value, dict):
-            result[key] = {
-                name: {"anyOf": [_partial(sub), {"type": "null"}]} for name, sub in value.items()
-            }
+            result[key] = {name: _nullable(_partial(sub)) for name, sub in value.items()}
         else:
             result[key] = _partial(value)
     return result
+
+
+# Editors show the description and examples of the property itself, not of an anyOf branch.
+_LIFTED = ("description", "examples")
+
+
+def _nullable(node: dict[str, Any]) -> dict[str, Any]:
+    """`node` or null (null removes the key from the base), documented like `node`."""
+    lifted = {key: node.pop(key) for key in _LIFTED if key in node}
+    return {"anyOf": [node, {"type": "null"}], **lifted}

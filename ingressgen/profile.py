@@ -89,10 +89,24 @@ class Spec(StrictModel):
     protocol: Literal["websocket", "http", "grpc", "tcp"] = Field(
         default="http", description="What the service speaks."
     )
-    service: ServiceRef
-    websocket: WebSocket | None = None
-    cloudflare_tunnel: CloudflareTunnel | None = None
-    metallb: MetalLB | None = None
+    service: ServiceRef = Field(
+        description="The existing Service (and its pods) being exposed: name, port, selector."
+    )
+    websocket: WebSocket | None = Field(
+        default=None,
+        description="The WebSocket endpoint: path, the application's heartbeat, session "
+        "affinity; only with protocol websocket.",
+    )
+    cloudflare_tunnel: CloudflareTunnel | None = Field(
+        default=None,
+        description="How the Cloudflare Tunnel is run (mode, tunnel, credentials) and "
+        "cloudflared's settings towards the Service; required for exposure cloudflare-tunnel.",
+    )
+    metallb: MetalLB | None = Field(
+        default=None,
+        description="The MetalLB address pool, its advertisement (L2 or BGP) and the "
+        "LoadBalancer Service; required for exposure metallb.",
+    )
 
 
 class Profile(StrictModel):
@@ -103,10 +117,23 @@ class Profile(StrictModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
-    api_version: Literal["ingressgen.dev/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["ServiceProfile"]
-    metadata: Metadata
-    spec: Spec
+    api_version: Literal["ingressgen.dev/v1alpha1"] = Field(
+        alias="apiVersion",
+        description="The profile format's version; ingressgen.dev/v1alpha1 is the only one. In "
+        "a folder, only YAML files with an ingressgen.dev/ apiVersion are read as profiles.",
+    )
+    kind: Literal["ServiceProfile"] = Field(
+        description="ServiceProfile: a complete profile, rendered on its own. (An overlay or a "
+        "base, kind ServiceProfileBase, may leave fields out.)"
+    )
+    metadata: Metadata = Field(
+        description="The service's name and namespace, and labels and annotations for the "
+        "objects generated for this profile alone."
+    )
+    spec: Spec = Field(
+        description="What is exposed (service, protocol, hostname) and how (exposure and its "
+        "section)."
+    )
 
     @property
     def service_name(self) -> str:

@@ -20,40 +20,152 @@ from ingressgen.profile_types import (
 
 
 class AccessSettings(StrictModel):
-    required: bool | None = None
-    team_name: str | None = None
-    aud_tag: list[str] | None = None
-    environment: str | None = None
+    """cloudflared's check of the Cloudflare Access token before a request reaches the Service."""
+
+    required: bool | None = Field(
+        default=None,
+        description="true: cloudflared refuses a request whose Access token (the "
+        "Cf-Access-Jwt-Assertion header) is missing, not signed for teamName or for none of "
+        "audTag, instead of passing it on (403 Forbidden). Default false.",
+    )
+    team_name: str | None = Field(
+        default=None,
+        description="The Zero Trust team whose keys sign the token, the <team> of "
+        "<team>.cloudflareaccess.com; with required and audTag, cloudflared refuses the config "
+        "without it.",
+    )
+    aud_tag: list[str] | None = Field(
+        default=None,
+        description="Audience (AUD) tags of the Access applications whose tokens are "
+        "accepted: a token must carry at least one of them.",
+    )
+    environment: str | None = Field(
+        default=None,
+        description="fed: the team is in Cloudflare's FedRAMP environment "
+        "(<team>.fed.cloudflareaccess.com). Default: the commercial one.",
+    )
 
 
 class IPRule(StrictModel):
-    prefix: str | None = None
-    ports: list[Port] | None = None
-    allow: bool | None = None
+    """One allow or deny rule of cloudflared's SOCKS proxy."""
+
+    prefix: str | None = Field(
+        default=None,
+        description="The destination addresses the rule matches, as a CIDR (required).",
+    )
+    ports: list[Port] | None = Field(
+        default=None,
+        description="The destination ports the rule matches, 1..65535; empty: every port.",
+    )
+    allow: bool | None = Field(
+        default=None, description="true allows a matching connection, false denies it."
+    )
 
 
 class OriginRequest(StrictModel):
-    """cloudflared's originRequest settings, with cloudflared's own names and types."""
+    """cloudflared's originRequest settings, with cloudflared's own names and types.
 
-    connect_timeout: GoDuration | None = None
-    tls_timeout: GoDuration | None = None
-    tcp_keep_alive: GoDuration | None = None
-    no_happy_eyeballs: bool | None = None
-    keep_alive_connections: bounded_int(0, 1_000_000, "connection count") | None = None  # type: ignore[valid-type]
-    keep_alive_timeout: GoDuration | None = None
-    http_host_header: str | None = None
-    origin_server_name: str | None = None
-    match_sni_to_host: bool | None = Field(default=None, alias="matchSNItoHost")
-    ca_pool: str | None = None
-    no_tls_verify: bool | None = Field(default=None, alias="noTLSVerify")
-    disable_chunked_encoding: bool | None = None
-    bastion_mode: bool | None = None
-    proxy_address: str | None = None
-    proxy_port: bounded_int(0, 65535, "port") | None = None  # type: ignore[valid-type]
-    proxy_type: Literal["", "socks"] | None = None
-    ip_rules: list[IPRule] | None = None
-    http2_origin: bool | None = Field(default=None, alias="http2Origin")
-    access: AccessSettings | None = None
+    Unset fields keep cloudflared's defaults, quoted in each description. Durations are Go
+    duration strings (30s, 1m30s)."""
+
+    connect_timeout: GoDuration | None = Field(
+        default=None,
+        description="How long cloudflared waits for a TCP connection to the Service, TLS "
+        "handshake excluded (a Go duration). Default 30s.",
+    )
+    tls_timeout: GoDuration | None = Field(
+        default=None,
+        description="How long cloudflared waits for the TLS handshake with a Service that "
+        "serves TLS (originTLS). Default 10s.",
+    )
+    tcp_keep_alive: GoDuration | None = Field(
+        default=None,
+        description="Interval of the TCP keepalive probes on connections to the Service. "
+        "Default 30s.",
+    )
+    no_happy_eyeballs: bool | None = Field(
+        default=None,
+        description="true: no racing of IPv4 against IPv6 when connecting (for a network where "
+        "one of the two is broken). Default false.",
+    )
+    keep_alive_connections: bounded_int(0, 1_000_000, "connection count") | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="How many idle connections to the Service cloudflared keeps for reuse; not "
+        "a limit on concurrent connections. Default 100.",
+    )
+    keep_alive_timeout: GoDuration | None = Field(
+        default=None,
+        description="How long an idle kept connection lives before cloudflared closes it. "
+        "Default 1m30s. An upgraded WebSocket is not idle-pooled, so this does not cut it.",
+    )
+    http_host_header: str | None = Field(
+        default=None,
+        description="The Host header cloudflared sends to the Service instead of the client's. "
+        "Default: the client's Host.",
+    )
+    origin_server_name: str | None = Field(
+        default=None,
+        description="The hostname the Service's TLS certificate must carry (and the SNI sent). "
+        "Default: the host of the Service URL.",
+    )
+    match_sni_to_host: bool | None = Field(
+        default=None,
+        alias="matchSNItoHost",
+        description="true: send the request's Host as the TLS server name (SNI) to the Service. "
+        "Default false.",
+    )
+    ca_pool: str | None = Field(
+        default=None,
+        description="A CA bundle file inside the cloudflared pod for the Service's certificate. "
+        "Refused (cloudflare-ca-pool-unmounted): nothing mounts a bare path, so set originCA "
+        "and ingressgen mounts the bundle and sets caPool itself.",
+    )
+    no_tls_verify: bool | None = Field(
+        default=None,
+        alias="noTLSVerify",
+        description="true: accept any certificate from a TLS Service, which gives up the "
+        "check that cloudflared talks to the right server. Default false.",
+    )
+    disable_chunked_encoding: bool | None = Field(
+        default=None,
+        description="true: no chunked transfer encoding towards the Service (for WSGI servers "
+        "that do not support it). Default false.",
+    )
+    bastion_mode: bool | None = Field(
+        default=None,
+        description="true: the rule becomes a jump host that ignores the Service; ingressgen "
+        "refuses it, since it exposes the Service. Default false.",
+    )
+    proxy_address: str | None = Field(
+        default=None,
+        description="Listen address of the local proxy cloudflared starts for non-HTTP "
+        "origins. Default 127.0.0.1.",
+    )
+    proxy_port: bounded_int(0, 65535, "port") | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="Listen port of that local proxy, 0..65535; 0: any free port (the default).",
+    )
+    proxy_type: Literal["", "socks"] | None = Field(
+        default=None,
+        description='The kind of that local proxy: "" a plain one (the default), socks a SOCKS5 '
+        "proxy.",
+    )
+    ip_rules: list[IPRule] | None = Field(
+        default=None,
+        description="Allow and deny rules by destination, checked in order (the first match "
+        "decides); only cloudflared's SOCKS proxy reads them, other origins ignore them.",
+    )
+    http2_origin: bool | None = Field(
+        default=None,
+        alias="http2Origin",
+        description="true: speak HTTP/2 to the Service, which cloudflared does only over TLS "
+        "(originTLS). Default false; protocol grpc sets it.",
+    )
+    access: AccessSettings | None = Field(
+        default=None,
+        description="Require a Cloudflare Access token on every request; cloudflared checks "
+        "it before the request reaches the Service. Default: no check.",
+    )
 
 
 _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")
@@ -158,5 +270,9 @@ class CloudflareTunnel(StrictModel):
     )
     origin_request: OriginRequest = Field(
         default_factory=OriginRequest,
-        description="cloudflared originRequest settings, with cloudflared's names and types.",
+        description="cloudflared originRequest settings for the profile's rule, with "
+        "cloudflared's names and types. Mode cloudflared writes them all; mode ingress-controller "
+        "only those the controller has annotations for, mode operator only those a TunnelBinding "
+        "has fields for (noTLSVerify, http2Origin, proxyAddress, proxyPort, proxyType); any "
+        "other is refused with the list.",
     )

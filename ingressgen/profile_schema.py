@@ -147,6 +147,9 @@ def profile_schema() -> dict[str, Any]:
     schema = Profile.model_json_schema(by_alias=True)
     for owner, properties in _properties(schema):
         for name, definition in properties.items():
+            # pydantic titles each field after its Python name ("Avoidbuggyips"), and editors
+            # show the title as the hover's heading; without it they show the key as written.
+            definition.pop("title", None)
             examples = EXAMPLES.get(f"{owner}.{name}")
             if examples is not None:
                 definition["examples"] = examples

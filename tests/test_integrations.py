@@ -128,6 +128,32 @@ def test_pre_commit_validate_hook_reads_out_and_refuses_a_bad_manifest(
     assert service.name in refused.stdout
 
 
+def _explain_repo(root: Path) -> Path:
+    """A repository whose profiles have no risk above medium, and a YAML file beside them that
+    is not a profile (an HPA kept with the profiles, as users do)."""
+    shutil.copytree(REPO / "profiles", root / "profiles")
+    (root / "profiles/messaging-service-cloudflare.yaml").unlink()  # its high risk comes later
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler"}
+    (root / "profiles/hpa.yaml").write_text(yaml.safe_dump({**hpa, "metadata": {"name": "x"}}))
+    _commit_all(root)
+    return root
+
+
+def test_pre_commit_explain_hook_skips_other_yaml_and_fails_on_a_high_risk(
+    tmp_path: Path, hooks: tuple[Path, Path]
+) -> None:
+    repo = _explain_repo(tmp_path)
+    clean = _try_repo(repo, "ingressgen-explain", hooks)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # Every WebSocket through Cloudflare has a high risk: its edge drops them on restarts.
+    shutil.copy(REPO / "profiles/messaging-service-cloudflare.yaml", repo / "profiles")
+    assert _sh(["git", "add", "-A"], repo).returncode == 0
+    risky = _try_repo(repo, "ingressgen-explain", hooks)
+    assert risky.returncode == 1, risky.stdout + risky.stderr
+    assert "high: Cloudflare restarts" in risky.stdout
+    assert "(cloudflare-restarts-drop-websockets)" in risky.stdout
+
+
 # --- Argo CD --------------------------------------------------------------------------------------
 
 
@@ -178,9 +204,11 @@ def _run_action(repo: Path, **inputs: str) -> list[subprocess.CompletedProcess[s
 
 def test_github_action_passes_in_step_and_annotates_drift(tmp_path: Path) -> None:
     repo = _user_repo(tmp_path)
-    install, check = _run_action(repo)
+    install, check, explain = _run_action(repo)
     assert install.returncode == 0, install.stderr
     assert check.returncode == 0, check.stderr
+    assert explain.returncode == 0, explain.stderr
+    assert "(cloudflare-restarts-drop-websockets)" in explain.stdout  # the report, in the log
     _drift(repo)
     *_, drifted = _run_action(repo)
     assert drifted.returncode == 1
@@ -194,6 +222,24 @@ def test_github_action_fail_on_gates_on_the_findings_level(tmp_path: Path) -> No
     gated = _run_action(repo, **{"fail-on": "high"})[-1]
     assert gated.returncode == 1
     assert "(cloudflare-restarts-drop-websockets)" in gated.stdout
+
+
+def _private_pool(repo: Path) -> None:
+    """The MetalLB example on private addresses, rendered again: no drift, no render finding
+    at critical, but explain's exposure-not-public (critical: no client on the internet can
+    connect)."""
+    profile = repo / "profiles/messaging-service.yaml"
+    profile.write_text(profile.read_text().replace("203.0.113.10", "10.0.0.10"))
+    assert _sh(["ingressgen", "render", "profiles", "-q"], repo).returncode == 0
+
+
+def test_github_action_explain_step_gates_a_risk_that_render_does_not(tmp_path: Path) -> None:
+    repo = _user_repo(tmp_path)
+    _private_pool(repo)
+    _, check, explain = _run_action(repo, **{"fail-on": "critical"})
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert explain.returncode == 1, explain.stdout + explain.stderr
+    assert "critical: No public exposure (exposure-not-public)" in explain.stdout
 
 
 # --- GitLab CI ----------------------------------------------------------------------------------
