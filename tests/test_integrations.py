@@ -283,3 +283,14 @@ def test_gitlab_job_passes_in_step_and_fails_on_drift(tmp_path: Path) -> None:
         if case.find("failure") is not None and case.attrib["classname"] == "drift"
     ]
     assert failed and all(name.startswith("out/messaging/messaging-service/") for name in failed)
+
+
+def test_gitlab_job_explain_step_gates_a_risk_that_render_does_not(tmp_path: Path) -> None:
+    repo = _user_repo(tmp_path)
+    _private_pool(repo)
+    assert _run_gitlab_job(repo).returncode == 0  # without a level, explain only reports
+    gated = _run_gitlab_job(repo, INGRESSGEN_FAIL_ON="critical")
+    assert gated.returncode == 1, gated.stdout + gated.stderr
+    assert "critical: No public exposure (exposure-not-public)" in gated.stdout
+    validated = _junit_reports(repo)["ingressgen-validate.junit.xml"]
+    assert validated.attrib["failures"] == "0"  # render and validate passed before explain
