@@ -124,8 +124,8 @@ def json_number(number: float) -> int | float:
 
 
 def key_text(value: Any) -> str | None:
-    """A Go map key as sigs.k8s.io/yaml turns it into a JSON key; None for a null key, which it
-    refuses."""
+    """A Go map key as sigs.k8s.io/yaml turns it into a JSON key; None for the keys it refuses:
+    null, and an unsigned integer above int64 (a Go uint64, a type it does not convert)."""
     if value.__class__ is str:
         return str(value)
     if value is True or value is False:
@@ -133,7 +133,7 @@ def key_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, int):
-        return str(value)
+        return str(value) if value <= _INT64[1] else None
     return _float32_text(float(value))
 
 

@@ -215,8 +215,8 @@ class _Builder:
         text = key_text(self._go_value(node))
         if text is None:
             raise ManifestError(
-                problem="a null key (empty, `~` or `null`): kubectl cannot make it a JSON key; "
-                "quote it if it is text",
+                problem=f"the key {_cut(node.value)!r} is a null or an integer above 2^63-1: "
+                "kubectl cannot make it a JSON key; quote it if it is text",
                 problem_mark=node.start_mark,
             )
         return text
