@@ -6,11 +6,14 @@ with ruamel.yaml's round-trip loader, which remembers where every key and item i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ingressgen.errors import Location
 from ingressgen.yaml_io import locate_in_tree
+
+_LONG_DIGITS = re.compile(r"[0-9]{4000,}")
 
 
 class StreamPositions:
@@ -34,6 +37,9 @@ class StreamPositions:
                 text = self._text() if callable(self._text) else self._text
                 if isinstance(text, bytes):
                     text = text.decode("utf-8", "replace")
+                # ruamel turns digits into an int, which Python refuses past 4,300 digits; as
+                # letters of the same length they keep every position.
+                text = _LONG_DIGITS.sub(lambda digits: "x" * len(digits[0]), text)
                 self._documents = list(YAML(typ="rt").load_all(text))
             except (YAMLError, ValueError, OSError):
                 self._documents = []  # positions unknown: callers fall back to the object's start
