@@ -77,7 +77,8 @@ def _message(error: Any) -> str:
     if isinstance(
         kind, jsonschema_rs.ValidationErrorKind.Maximum | jsonschema_rs.ValidationErrorKind.Minimum
     ):
-        known = _INTEGER_RANGES.get(kind.limit)
+        limit = kind.limit
+        known = _INTEGER_RANGES.get(limit) if isinstance(limit, int) else None
         if known is not None:
             form, low, high = known
             shown = _cut(str(error.instance))
