@@ -229,10 +229,13 @@ class _Builder:
             key = self._key(key_node)
             if key in seen:
                 first = seen[key].start_mark
+                # `y` and `true`, `1` and `1.0` are one key once kubectl has read them.
+                written = {seen[key].value, key_node.value} - {key}
+                spelled = f"kubectl reads {' and '.join(map(repr, sorted(written)))} as {key!r}; "
                 raise DuplicateKeyError(
                     problem=(
-                        f"duplicate key {key!r} (first defined on line {first.line + 1}); "
-                        "a key may appear only once in a mapping"
+                        f"duplicate key {key!r} ({spelled if written else ''}first defined on "
+                        f"line {first.line + 1}); a key may appear only once in a mapping"
                     ),
                     problem_mark=key_node.start_mark,
                 )
