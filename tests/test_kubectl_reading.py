@@ -319,3 +319,19 @@ def test_whole_documents_read_as_kubectl_reads_them(tmp_path: Path) -> None:
                 wrong.append((reader, text, theirs, ours))
     assert not wrong, wrong[:5]
     assert len(objects) > 200  # most generated documents are valid: the test compares values
+
+
+def test_kubectl_output_reads_back_as_the_strings_it_holds() -> None:
+    """What `kubectl create ... --dry-run=client -o yaml` writes (go-yaml quotes what it would
+    read as something else) reads back as the same strings, and is valid."""
+    assert KUBECTL is not None
+    values = [text for text in HAND_SCALARS if len(text) < 100] + ["a: b", "#x", "x\ny", " y"]
+    command = [KUBECTL, "create", "configmap", "literals", "--dry-run=client", "-o", "yaml"]
+    command += [f"--from-literal=k{index}={text}" for index, text in enumerate(values)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"kubectl create --dry-run=client does not work here: {done.stderr[:200]}")
+    expected = {f"k{index}": text for index, text in enumerate(values)}
+    for reader, got in our_readings(done.stdout):
+        assert not isinstance(got, Exception), (reader, got)
+        assert got[0]["data"] == expected, reader
