@@ -186,6 +186,14 @@ def test_positions_point_at_fields_in_multi_document_streams() -> None:
     assert positions.locate(5, ("a",)) is None
 
 
+def test_positions_find_keys_kubectl_reads_otherwise() -> None:
+    text = "data:\n  on:\n    x: 1\n  1.0: a\n  0x10: b\n"
+    positions = StreamPositions("f.yaml", text)
+    for path, line in ((("data", "true", "x"), 3), (("data", "1"), 4), (("data", "16"), 5)):
+        location = positions.locate(0, path)
+        assert location is not None and location.line == line, path
+
+
 def test_positions_count_a_header() -> None:
     positions = StreamPositions("out/f.yaml", "a:\n  b: 1\n", line_offset=3)
     location = positions.locate(0, ("a", "b"))
