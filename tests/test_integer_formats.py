@@ -152,3 +152,36 @@ def test_json_with_a_huge_number_on_standard_input_is_refused_as_json(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     result = run("validate", "-")
     assert result.code == 1 and "an integer of 5000 digits" in result.out
+
+
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer, maximum: %s}
+"""
+
+
+def test_a_crd_with_a_huge_number_is_bad_input_with_a_short_message(
+    workdir: Path, run: Run
+) -> None:
+    """kubectl sends the number as text, which the API server refuses in a schema: exit 2."""
+    write(workdir, {"crd.yaml": CRD.replace("%s", HUGE), "w.yaml": "apiVersion: example.com/v1\n"})
+    result = run("validate", "--crd", "crd.yaml", "w.yaml")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "properties.spec.properties.size.maximum: " in result.err, result.err
+    assert len(result.err) < 600, result.err

@@ -81,12 +81,12 @@ def _message(error: Any) -> str:
         known = _INTEGER_RANGES.get(limit) if isinstance(limit, int) else None
         if known is not None:
             form, low, high = known
-            shown = _cut(str(error.instance))
+            shown = cut_value(str(error.instance))
             return f"{shown} is out of range for an {form} field ({low}..{high})"
-    return _cut(str(error.message), 300)
+    return cut_value(str(error.message), 300)
 
 
-def _cut(text: str, limit: int = 60) -> str:
+def cut_value(text: str, limit: int = 60) -> str:
     """A message quotes the value it refuses: a 5,000-digit one is cut, not printed whole."""
     if len(text) <= limit:
         return text
