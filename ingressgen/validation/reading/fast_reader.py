@@ -2,19 +2,22 @@
 
 Reading YAML is most of what `validate` does, and PyYAML spends that time building a Python
 object for every node. yaml-rs (Rust) builds the values directly and reads the benchmark corpus
-about seven times faster. But it reads YAML 1.2, while the API server (sigs.k8s.io/yaml) and
-`loader.py` read YAML 1.1: `on` is a bool there and a string here, `0644` is 420 there and 644
-here. So this reader answers only when nothing in the text can be read two ways:
+about seven times faster. But it reads YAML 1.2, while kubectl (go-yaml v2, see `goyaml.py`)
+and `loader.py` do not: `on` is a bool there and a string here, `0644` is 420 there and 644
+here, `_1` is text there and 1 here. So this reader answers only when nothing in the text can be
+read two ways:
 
-- the text has none of the constructs that the two versions read differently or that
-  `loader.py` treats specially (see `_has_risky_syntax`);
-- no number is written with a leading zero, and no value is a float;
+- the text has none of the constructs that the two readings differ on or that `loader.py`
+  treats specially (see `_has_risky_syntax`);
+- no number is written with a leading zero or underscore, no value is a float, and every
+  integer fits in 64 bits;
 - every key is a string, and every string is one that both readers return as a string.
 
 Anything else returns None, and the caller reads the text with `loader.py`, which stays the
 authority for every verdict, error message and position. `tests/test_fast_reader.py` compares
-the two readers on generated texts. Without yaml-rs (an exotic platform with no wheel), every
-text goes to `loader.py`: slower, never different.
+the two readers on generated texts, and `tests/test_kubectl_reading.py` both with kubectl.
+Without yaml-rs (an exotic platform with no wheel), every text goes to `loader.py`: slower,
+never different.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from ingressgen.validation.reading.documents import Document
+from ingressgen.validation.reading.goyaml import reads_as_other_than_text
 
 yaml_rs: ModuleType | None
 try:
@@ -52,26 +56,14 @@ _LEADING_ZERO = re.compile(r"0(?<![0-9A-Za-z._]0)[0-9A-Za-z_]")
 # which 40 KB of text reach; PyYAML refuses such depth with an error. Real manifests nest
 # sequences by indentation, so they keep the fast path.
 _NESTED_DASHES = re.compile(r"-[ \t]+-[ \t\r\n]")
+# A number after an underscore: yaml-rs reads `_1` as 1, go-yaml as text.
+_UNDERSCORE_NUMBER = re.compile(r"(?:^|[ ])_[_0-9]", re.MULTILINE)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _RISKY_LINE_START = re.compile(r"^(?:---(?!(?:[ ]+(?:#.*)?)?$)|\.\.\.|%)", re.MULTILINE)
 _DOCUMENT_START = re.compile(r"^---(?:[ ]+(?:#.*)?)?$\n?", re.MULTILINE)
 # The first line of a document's content: not blank, not a comment.
 _CONTENT_LINE = re.compile(r"^[ ]*[^ \n#]", re.MULTILINE)
 
-# What YAML 1.1 reads, unquoted, as something other than text: the forms of its bool, null,
-# int (base 2, 8, 10, 16 and 60) and float types, the merge key `<<` and the value key `=`.
-# Timestamps are not here: loader.py keeps them as text, as yaml-rs does.
-_YAML11_NOT_TEXT = re.compile(
-    r"""
-    yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    | ~|null|Null|NULL|
-    | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
-    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
-    | [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)? | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
-    | <<|=
-    """,
-    re.VERBOSE,
-)
 # Strings from yaml-rs that loader.py returns as the same strings, and those it may not:
 # manifests repeat the same keys and values thousands of times.
 _trusted_strings: set[str] = set()
@@ -144,6 +136,9 @@ def _has_risky_syntax(text: str) -> bool:
         return True
     if "<<" in text or _LEADING_ZERO.search(text) or _NESTED_DASHES.search(text):
         return True
+    underscores = " _" in text or "\n_" in text or text.startswith("_")
+    if underscores and _UNDERSCORE_NUMBER.search(text):
+        return True
     # A block scalar that ends the text without a line break: yaml-rs adds one, PyYAML not.
     if not text.endswith("\n") and ("|" in text or ">" in text):
         return True
@@ -178,7 +173,8 @@ def _document_spans(text: str) -> list[tuple[int, int, bool]]:
 
 
 def _reads_the_same(value: Any) -> bool:
-    """Whether loader.py reads the same values: no float, only string keys, trusted strings.
+    """Whether loader.py reads the same values: no float, only string keys, trusted strings,
+    integers of 64 bits (yaml-rs keeps every digit of a larger one, go-yaml makes it a float).
 
     Written for speed, as it visits every value: strings seen before are one set lookup, and
     the keys of a mapping whose keys were all seen before are one set operation."""
@@ -202,7 +198,10 @@ def _reads_the_same(value: Any) -> bool:
                     return False
             elif kind is dict or kind is list:
                 pending.append(child)
-            elif not (kind is int or kind is bool or child is None):
+            elif kind is int:
+                if child < _INT64_MIN or child > _INT64_MAX:
+                    return False
+            elif not (kind is bool or child is None):
                 return False  # a float (exponent forms differ), or anything rarer
     return True
 
@@ -224,15 +223,15 @@ def _trust(value: Any) -> bool:
 
 
 def _is_string_in_both(text: str) -> bool:
-    """A string from yaml-rs is a string for loader.py too when YAML 1.1 reads the same text,
-    unquoted, as a string (or a timestamp, kept as text); or when yaml-rs itself would not read
-    it unquoted as a string, so that it was quoted or a block scalar, a string in both.
+    """A string from yaml-rs is a string for loader.py too when kubectl reads the same text,
+    unquoted, as a string; or when yaml-rs itself would not read it unquoted as a string, so
+    that it was quoted or a block scalar, a string in both.
 
     Blank text is never trusted: yaml-rs reads a block scalar of blank lines as a line break
     where YAML (and PyYAML) read an empty string."""
     if text.isspace():
         return False
-    if not yaml11_reads_as_something_else(text):
+    if not reads_as_other_than_text(text):
         return True
     assert yaml_rs is not None
     try:
@@ -240,12 +239,3 @@ def _is_string_in_both(text: str) -> bool:
     except (ValueError, TypeError):
         return False
     return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
-
-
-def yaml11_reads_as_something_else(text: str) -> bool:
-    """Whether YAML 1.1 reads `text`, written unquoted, as a bool, null, number or key type.
-
-    Like PyYAML, a final line break after the form is ignored (it matches with `$`)."""
-    if _YAML11_NOT_TEXT.fullmatch(text):
-        return True
-    return len(text) > 1 and text[-1] == "\n" and bool(_YAML11_NOT_TEXT.fullmatch(text[:-1]))

@@ -13,7 +13,12 @@ import stat
 from collections.abc import Sequence
 
 from ingressgen.errors import Location, Problem
-from ingressgen.validation.reading.documents import Document, looks_like_json, read_json
+from ingressgen.validation.reading.documents import (
+    Document,
+    JSONNumberTooLarge,
+    looks_like_json,
+    read_json,
+)
 from ingressgen.validation.reading.fast_reader import read_documents, stream_pieces
 
 STDIN_NAME = "<stdin>"
@@ -75,6 +80,8 @@ def parse(name: str, data: bytes) -> list[Document]:
         if name == STDIN_NAME and looks_like_json(data):
             try:
                 return read_json(data)
+            except JSONNumberTooLarge:
+                raise  # JSON, and kubectl refuses it as JSON
             except ValueError:
                 pass  # a YAML flow mapping, or broken: the YAML reader says which
     except json.JSONDecodeError as error:

@@ -1,18 +1,25 @@
-"""Reading manifests fast and the way the API server reads them.
+"""Reading manifests fast and the way kubectl reads them.
 
 PyYAML's C parser composes the node tree; the Python constructor that normally turns nodes into
-objects costs as much again, so plain scalars, mappings and lists are built here directly and
-only the rarer tags go through PyYAML's constructors. The result follows Kubernetes' YAML
-reading (sigs.k8s.io/yaml), not PyYAML's defaults:
-- timestamps stay strings (`date: 2024-01-01` is the string the API server sees, not a date);
-- mapping keys become strings (`1: a` has the key "1"), as JSON needs;
-- a key may appear only once in a mapping (PyYAML would keep the last silently);
+objects costs as much again, so plain scalars, mappings and lists are built here directly. The
+result is what kubectl sends to the API server (sigs.k8s.io/yaml: go-yaml v2, then JSON), not
+PyYAML's YAML 1.1 (see `goyaml.py` for the scalars):
+- `y`, `n`, `on` are bools, `0o17` is 15, `1e3` and `0.0` are the integers 1000 and 0, `1:20`
+  and `=` are text, timestamps stay text; `.inf` and `.nan` are refused (no JSON form);
+- mapping keys become strings as kubectl makes them (`1: a` has the key "1", `y: a` "true");
+- tags on mappings and lists, and unknown tags on scalars, are ignored, as go-yaml does;
+- merge keys (`<<`) apply in order: a merged key replaces the keys before it, the keys after
+  it replace merged ones, and of a list of merged mappings the first wins;
+- a key may appear only once in a mapping (kubectl would keep the last silently);
 - aliases are shared, never copied; a recursive alias or an alias bomb is refused.
 JSON files are read by `documents.py`; texts `fast_reader.py` can read go there first.
 """
 
 from __future__ import annotations
 
+import base64
+import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,13 +27,21 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ingressgen.validation.reading.documents import Document
+from ingressgen.validation.reading.goyaml import MERGE, json_number, key_text, plain_scalar
 from ingressgen.yaml_io import DuplicateKeyError, StrictLoader
 
 _STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
-_KEPT_AS_TEXT = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"})
+_BINARY = "tag:yaml.org,2002:binary"
+# A plain scalar that kubectl reads as something else than its text: a bool, null or number.
+_GO_VALUE = "tag:ingressgen.dev,2025:go-yaml-value"
+# The explicit tags go-yaml resolves (`!!int 12`); any other tag on a scalar is ignored.
+_CHECKED_TAGS = {
+    "tag:yaml.org,2002:bool": bool,
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+    "tag:yaml.org,2002:null": type(None),
+}
 MAX_EXPANDED_NODES = 1_000_000  # what aliases may expand to, against "billion laughs" files
 
 # Implicit tags of plain scalars by their text: manifests repeat the same keys and values
@@ -54,7 +69,9 @@ class ManifestLoader(StrictLoader):
         if tag is None:
             if len(_plain_tags) > 100_000:
                 _plain_tags.clear()
-            tag = _plain_tags[value] = super().resolve(kind, value, implicit)
+            read = plain_scalar(value)
+            tag = _STR if read.__class__ is str else _MERGE if read is MERGE else _GO_VALUE
+            _plain_tags[value] = tag
         return tag
 
 
@@ -90,28 +107,61 @@ class _Builder:
                 problem_mark=node.start_mark,
             )
         self.active.add(identity)
-        if cls is MappingNode and node.tag == _MAP:
+        if cls is MappingNode:  # whatever its tag: go-yaml ignores tags on collections
             value: Any = self._mapping(node)
-        elif cls is SequenceNode and node.tag == _SEQ:
+        else:
             build = self.build
             value = [
                 child.value if child.__class__ is ScalarNode and child.tag == _STR else build(child)
                 for child in node.value
             ]
-        else:
-            value = self.loader.construct_object(node, deep=True)
         self.active.discard(identity)
         self.done[identity] = value
         return value
 
     def _other(self, node: ScalarNode) -> Any:
-        """A scalar that is not a plain string: int, float, bool, null, or a rarer tag."""
-        if node.tag in _KEPT_AS_TEXT:
+        """A scalar that is not a plain string, as kubectl sends it: JSON's bool, null, number."""
+        value = self._go_value(node)
+        if value.__class__ is not float:
+            return value
+        if not math.isfinite(value):
+            raise ManifestError(
+                problem=f"{_cut(node.value)} is a float that JSON cannot hold, so kubectl "
+                "refuses the file; quote it if it is text",
+                problem_mark=node.start_mark,
+            )
+        return json_number(value)
+
+    def _go_value(self, node: ScalarNode) -> Any:
+        """The value go-yaml decodes from a scalar, before its conversion to JSON."""
+        tag = node.tag
+        if tag == _GO_VALUE:
+            return plain_scalar(node.value)
+        if tag == _BINARY:
+            return self._binary(node)
+        wanted = _CHECKED_TAGS.get(tag)
+        if wanted is None:  # a string, a timestamp (kept as text) or a tag go-yaml ignores
             return node.value
-        constructor = self.loader.yaml_constructors.get(node.tag)
-        if constructor is None:  # an unknown tag: PyYAML's own error, with its position
-            return self.loader.construct_object(node)
-        return constructor(self.loader, node)
+        value = plain_scalar(node.value)
+        if wanted is float and value.__class__ is int:
+            return float(value)
+        if value.__class__ is not wanted:
+            shown = tag.rpartition(":")[2]
+            raise ManifestError(
+                problem=f"{_cut(node.value)} cannot be read as a !!{shown}, as its tag says",
+                problem_mark=node.start_mark,
+            )
+        return value
+
+    def _binary(self, node: ScalarNode) -> str:
+        """`!!binary`: the decoded bytes as text, as Go's JSON encoder writes them."""
+        try:
+            data = base64.b64decode(re.sub(r"[\r\n]", "", node.value), validate=True)
+        except ValueError:
+            raise ManifestError(
+                problem="a !!binary value that is not base64", problem_mark=node.start_mark
+            ) from None
+        return data.decode("utf-8", "replace")
 
     def _mapping(self, node: MappingNode) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -133,10 +183,26 @@ class _Builder:
         return result
 
     def _merged_mapping(self, node: MappingNode) -> dict[str, Any]:
-        """`<<: *base`: the merged keys first, so explicit keys win (duplicates refused first)."""
+        """A mapping with `<<`, as go-yaml v2 decodes it: in order, each merge setting its keys
+        over what came before (duplicates among the explicit keys are refused first)."""
         self._refuse_duplicates(node)
-        self.loader.flatten_mapping(node)
-        return {self._key(key): self.build(value) for key, value in node.value}
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                result[self._key(key_node)] = self.build(value_node)
+            elif value_node.__class__ is MappingNode:
+                result.update(self.build(value_node))
+            elif value_node.__class__ is SequenceNode and all(
+                child.__class__ is MappingNode for child in value_node.value
+            ):
+                for child in reversed(value_node.value):  # the first listed wins
+                    result.update(self.build(child))
+            else:
+                raise ManifestError(
+                    problem="a merge key `<<` takes a mapping or a list of mappings",
+                    problem_mark=value_node.start_mark,
+                )
+        return result
 
     def _key(self, node: Any) -> str:
         if node.__class__ is not ScalarNode:
@@ -144,10 +210,16 @@ class _Builder:
                 problem="a mapping key must be a plain value, not a list or mapping",
                 problem_mark=node.start_mark,
             )
-        value = self.build(node)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return "null" if value is None else str(value)
+        if node.tag == _STR:
+            return str(node.value)
+        text = key_text(self._go_value(node))
+        if text is None:
+            raise ManifestError(
+                problem=f"the key {_cut(node.value)!r} is a null or an integer above 2^63-1: "
+                "kubectl cannot make it a JSON key; quote it if it is text",
+                problem_mark=node.start_mark,
+            )
+        return text
 
     def _refuse_duplicates(self, node: MappingNode) -> None:
         seen: dict[str, Any] = {}
@@ -157,10 +229,13 @@ class _Builder:
             key = self._key(key_node)
             if key in seen:
                 first = seen[key].start_mark
+                # `y` and `true`, `1` and `1.0` are one key once kubectl has read them.
+                written = {seen[key].value, key_node.value} - {key}
+                spelled = f"kubectl reads {' and '.join(map(repr, sorted(written)))} as {key!r}; "
                 raise DuplicateKeyError(
                     problem=(
-                        f"duplicate key {key!r} (first defined on line {first.line + 1}); "
-                        "a key may appear only once in a mapping"
+                        f"duplicate key {key!r} ({spelled if written else ''}first defined on "
+                        f"line {first.line + 1}); a key may appear only once in a mapping"
                     ),
                     problem_mark=key_node.start_mark,
                 )
@@ -187,6 +262,10 @@ class _Builder:
                 problem=f"aliases expand this document to more than {MAX_EXPANDED_NODES} nodes",
                 problem_mark=mark,
             )
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def read_yaml(data: bytes | str) -> list[Document]:

@@ -71,7 +71,7 @@ class EmbeddedSchemas:
                 group, version, kind = gvk
                 raise InputError(
                     f"--crd: the schema of {kind} ({group}/{version}) is not a valid JSON "
-                    f"Schema once made strict: {error}"
+                    f"Schema once made strict: {_schema_error(error)}"
                 ) from None
         return self._user_validators[key]
 
@@ -92,3 +92,11 @@ class EmbeddedSchemas:
         self, objects: Sequence[dict[str, Any]], kubernetes_version: str
     ) -> list[list[Finding]]:
         return [self.check_one(obj, kubernetes_version) for obj in objects]
+
+
+def _schema_error(error: ValueError) -> str:
+    """Where in the schema and what, with the value cut: jsonschema-rs's own text quotes the
+    whole value, a 5,000-digit number included."""
+    message = embedded.cut_value(str(getattr(error, "message", error)), 300)
+    path = getattr(error, "instance_path", None)
+    return f"{'.'.join(map(str, path))}: {message}" if path else message

@@ -24,7 +24,12 @@ from ingressgen.validation.schemas.crd_registry import _crd_root, load_own_crd_s
 
 _DEFINITIONS_REF = "_definitions.json#/$defs/"
 _LOCAL_REF = "#/$defs/"
-_FORMAT = 1  # bump when the bundle layout changes
+_FORMAT = 2  # bump when the bundle layout changes (2: integer bounds)
+# The API server decodes an int32 or int64 field into a Go integer of that size and refuses a
+# value out of its range (`replicas: 2147483648`); the schemas only say `format: int32`, which
+# JSON Schema does not check on numbers. Bounds put the check in the schema, at no cost per
+# object. Only Kubernetes' own types get them: a CRD's formats are the CRD author's business.
+INTEGER_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -59,6 +64,23 @@ def _rewrite(node: Any) -> Any:
     return node
 
 
+def with_integer_bounds(node: Any) -> Any:
+    """A copy of a schema where every int32 or int64 integer has the minimum and maximum of its
+    Go type."""
+    if isinstance(node, list):
+        return [with_integer_bounds(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: with_integer_bounds(value) for key, value in node.items()}
+    form, types = node.get("format"), node.get("type")
+    integer = types == "integer" or (isinstance(types, list) and "integer" in types)
+    if integer and isinstance(form, str) and form in INTEGER_BOUNDS:
+        low, high = INTEGER_BOUNDS[form]
+        result.setdefault("minimum", low)
+        result.setdefault("maximum", high)
+    return result
+
+
 def self_contained(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
     """`schema` with every Kubernetes definition it reaches copied into its own `$defs`."""
     result: dict[str, Any] = _rewrite(schema)
@@ -80,7 +102,7 @@ def self_contained(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[
 @functools.cache
 def definitions(kubernetes_version: str) -> dict[str, Any]:
     text = (strict_schema_folder(kubernetes_version) / "_definitions.json").read_text()
-    defs: dict[str, Any] = json.loads(text)["$defs"]
+    defs: dict[str, Any] = with_integer_bounds(json.loads(text)["$defs"])
     return defs
 
 
@@ -122,7 +144,8 @@ def source_schema(kubernetes_version: str, gvk: GroupVersionKind) -> dict[str, A
     declared = schema.get("x-kubernetes-group-version-kind", [])
     if {"group": group, "version": version, "kind": kind} not in declared:
         return None
-    return schema
+    bounded: dict[str, Any] = with_integer_bounds(schema)
+    return bounded
 
 
 def _may_exist(kubernetes_version: str, gvk: GroupVersionKind) -> bool:

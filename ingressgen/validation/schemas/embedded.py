@@ -13,7 +13,12 @@ from typing import Any
 import jsonschema_rs
 
 from ingressgen.errors import format_field_path
-from ingressgen.validation.schemas.bundles import bundled_schema, definitions, self_contained
+from ingressgen.validation.schemas.bundles import (
+    INTEGER_BOUNDS,
+    bundled_schema,
+    definitions,
+    self_contained,
+)
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -54,5 +59,35 @@ def schema_errors(validator: Any, obj: Any) -> list[tuple[tuple[str | int, ...],
     """(field path, message) for each schema error, sorted; [] for a valid object."""
     if validator.is_valid(obj):  # the common case, and much cheaper than collecting errors
         return []
-    found = {(tuple(error.instance_path), error.message) for error in validator.iter_errors(obj)}
+    found = {(tuple(error.instance_path), _message(error)) for error in validator.iter_errors(obj)}
     return sorted(found, key=lambda e: (format_field_path(e[0]), e[1]))
+
+
+# The bounds `bundles.py` gives int32 and int64 fields, by either of their limits.
+_INTEGER_RANGES = {
+    limit: (form, low, high)
+    for form, (low, high) in INTEGER_BOUNDS.items()
+    for limit in (low, high)
+}
+
+
+def _message(error: Any) -> str:
+    """jsonschema-rs's message, or for an integer out of its Go type's range one that names it."""
+    kind = error.kind
+    if isinstance(
+        kind, jsonschema_rs.ValidationErrorKind.Maximum | jsonschema_rs.ValidationErrorKind.Minimum
+    ):
+        limit = kind.limit
+        known = _INTEGER_RANGES.get(limit) if isinstance(limit, int) else None
+        if known is not None:
+            form, low, high = known
+            shown = cut_value(str(error.instance))
+            return f"{shown} is out of range for an {form} field ({low}..{high})"
+    return cut_value(str(error.message), 300)
+
+
+def cut_value(text: str, limit: int = 60) -> str:
+    """A message quotes the value it refuses: a 5,000-digit one is cut, not printed whole."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}...({len(text)} characters)...{text[-15:]}"
