@@ -80,9 +80,20 @@ def _validation_options(function: F) -> F:
             "--crd",
             "crd_files",
             multiple=True,
-            type=click.Path(path_type=Path, dir_okay=False),
-            metavar="FILE",
-            help="CustomResourceDefinition YAML whose schemas check matching objects (repeatable).",
+            type=click.Path(path_type=Path),
+            metavar="FILE|DIR",
+            help="CustomResourceDefinition YAML (a file, or a folder read recursively) whose "
+            "schemas check matching objects (repeatable).",
+        ),
+        click.option(
+            "--schema-location",
+            "schema_locations",
+            multiple=True,
+            metavar="TEMPLATE|DIR",
+            help="Local JSON schemas, as kubeconform's -schema-location: a template "
+            "('DIR/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'), a folder "
+            "(CRDs-catalog layout) or 'default' (the built-in schemas); tried in order "
+            "(repeatable). URLs are refused.",
         ),
         click.option(
             "--skip-kind",
@@ -174,6 +185,7 @@ def render(
     output: str,
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
+    schema_locations: tuple[str, ...],
     check: bool,
     quiet: bool,
     verbose: bool,
@@ -194,6 +206,7 @@ def render(
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        schema_locations=schema_locations,
         adopt=adopt,
         quiet=quiet,
         verbose=verbose,
@@ -215,6 +228,7 @@ def validate(
     output: str,
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
+    schema_locations: tuple[str, ...],
 ) -> None:
     """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
     from ingressgen import commands
@@ -227,6 +241,7 @@ def validate(
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        schema_locations=schema_locations,
     )
     _emit(report)
 

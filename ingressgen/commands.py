@@ -46,6 +46,7 @@ def render(
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    schema_locations: Sequence[str] = (),
     adopt: bool = False,
     quiet: bool = False,
     ignore: Sequence[str] = (),
@@ -75,7 +76,7 @@ def render(
     )
     try:
         result = render_profiles(
-            paths, out_dir, options, _settings(validator, crd_files, skip_kinds)
+            paths, out_dir, options, _settings(validator, crd_files, skip_kinds, schema_locations)
         )
     except ValidationFailed as failed:
         if REPORT_FORMATS[output].for_people:
@@ -235,20 +236,26 @@ def validate(
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    schema_locations: Sequence[str] = (),
 ) -> CommandReport:
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    settings = _settings(validator, crd_files, skip_kinds)
+    settings = _settings(validator, crd_files, skip_kinds, schema_locations)
     return _report(validate_manifests(paths, version, settings), output)
 
 
 def _settings(
-    validator: str, crd_files: Sequence[Path], skip_kinds: Sequence[str]
+    validator: str,
+    crd_files: Sequence[Path],
+    skip_kinds: Sequence[str],
+    schema_locations: Sequence[str] = (),
 ) -> ValidationSettings:
     from ingressgen.validation.settings import ValidationSettings
 
-    return ValidationSettings(validator, tuple(crd_files), frozenset(skip_kinds))
+    return ValidationSettings(
+        validator, tuple(crd_files), frozenset(skip_kinds), tuple(schema_locations)
+    )
 
 
 def _report(run: ValidationRun, output: str) -> CommandReport:

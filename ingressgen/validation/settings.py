@@ -1,5 +1,5 @@
-"""What a run validates with (`--validator`, `--crd`, `--skip-kind`), and which backend that
-means: light enough to decide before the validation modules are imported."""
+"""What a run validates with (`--validator`, `--crd`, `--skip-kind`, `--schema-location`), and
+which backend that means: light enough to decide before the validation modules are imported."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class ValidationSettings(NamedTuple):
     validator: str = "auto"  # auto | embedded | kubeconform
     crd_files: tuple[Path, ...] = ()
     skip_kinds: frozenset[str] = frozenset()
+    schema_locations: tuple[str, ...] = ()  # --schema-location values, as given
 
 
 def _executable(path: str) -> bool:

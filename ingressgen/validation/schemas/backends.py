@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import SCHEMA_RULE, Finding
 from ingressgen.validation.schemas import embedded
+from ingressgen.validation.schemas.locations import SchemaLocations, SchemaProblem
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -39,7 +40,7 @@ def no_schema_message(obj: dict[str, Any], kubernetes_version: str) -> str:
     return (
         f"no schema for {obj.get('kind')} ({obj.get('apiVersion')}) in Kubernetes "
         f"{kubernetes_version}; an object that cannot be checked is never passed (give its "
-        "CRD with --crd, or name the kind with --skip-kind)"
+        "CRD with --crd or its schema with --schema-location, or name the kind with --skip-kind)"
     )
 
 
@@ -47,12 +48,18 @@ MISSING_IDENTITY = "apiVersion and kind must be set to strings"
 
 
 class EmbeddedSchemas:
-    """jsonschema-rs in this process: the user's CRDs first, then ingressgen's, then built-ins."""
+    """jsonschema-rs in this process: the user's CRDs first, then the --schema-locations in
+    order, ingressgen's own and the built-in schemas at `default` (or last)."""
 
     name = "embedded"
 
-    def __init__(self, user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None,
+        locations: SchemaLocations | None = None,
+    ) -> None:
         self._user_schemas = user_schemas or {}
+        self._locations = locations
         self._user_validators: dict[tuple[str, GroupVersionKind], Any] = {}
 
     def prepare(self, kubernetes_version: str) -> None:
@@ -61,6 +68,8 @@ class EmbeddedSchemas:
 
     def _validator(self, kubernetes_version: str, gvk: GroupVersionKind) -> Any:
         schema = self._user_schemas.get(gvk)
+        if schema is None and self._locations is not None:
+            return self._locations.validator(kubernetes_version, gvk)
         if schema is None:
             return embedded.validator_for_kind(kubernetes_version, gvk)
         key = (kubernetes_version, gvk)
@@ -82,6 +91,8 @@ class EmbeddedSchemas:
         validator = self._validator(kubernetes_version, gvk)
         if validator is None:
             return [Finding((), no_schema_message(obj, kubernetes_version), SCHEMA_RULE)]
+        if isinstance(validator, SchemaProblem):  # the location's file cannot be used
+            return [Finding((), validator.message, SCHEMA_RULE)]
         try:
             errors = embedded.schema_errors(validator, obj)
         except ValueError as error:  # a value JSON cannot hold, e.g. a float NaN
