@@ -7,14 +7,16 @@ same object gets the same rule findings through every path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import OBJECT_RULE, SCHEMA_RULE, Finding
 from ingressgen.validation.rules import check_object
 from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend, identity
-from ingressgen.validation.schemas.locations import SchemaLocations, parse_locations
 from ingressgen.validation.settings import VALIDATORS, ValidationSettings, find_kubeconform
+
+if TYPE_CHECKING:
+    from ingressgen.validation.schemas.locations import SchemaLocations
 
 __all__ = ["Checker", "Verdict", "choose_backend"]
 
@@ -56,6 +58,8 @@ def _locations(settings: ValidationSettings) -> SchemaLocations | None:
     exit 2 before anything is read."""
     if not settings.schema_locations:
         return None
+    from ingressgen.validation.schemas.locations import SchemaLocations, parse_locations
+
     return SchemaLocations(parse_locations(settings.schema_locations))
 
 

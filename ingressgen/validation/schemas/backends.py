@@ -8,12 +8,15 @@ never a pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import SCHEMA_RULE, Finding
 from ingressgen.validation.schemas import embedded
-from ingressgen.validation.schemas.locations import SchemaLocations, SchemaProblem
+
+if TYPE_CHECKING:
+    # Imported only by runs with --schema-location: `validate` pays for every import at start.
+    from ingressgen.validation.schemas.locations import SchemaLocations
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -91,8 +94,11 @@ class EmbeddedSchemas:
         validator = self._validator(kubernetes_version, gvk)
         if validator is None:
             return [Finding((), no_schema_message(obj, kubernetes_version), SCHEMA_RULE)]
-        if isinstance(validator, SchemaProblem):  # the location's file cannot be used
-            return [Finding((), validator.message, SCHEMA_RULE)]
+        if self._locations is not None:
+            from ingressgen.validation.schemas.locations import SchemaProblem
+
+            if isinstance(validator, SchemaProblem):  # the location's file cannot be used
+                return [Finding((), validator.message, SCHEMA_RULE)]
         try:
             errors = embedded.schema_errors(validator, obj)
         except ValueError as error:  # a value JSON cannot hold, e.g. a float NaN
