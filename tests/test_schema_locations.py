@@ -437,8 +437,8 @@ def test_a_broken_schema_file_is_a_finding_naming_it(
     if validator == "kubeconform":
         if KUBECONFORM is None:
             pytest.skip("the real kubeconform is neither on PATH nor in ../shared/bin")
-        # kubeconform v0.7.0 itself panics on a JSON array and passes `true`: it is never
-        # handed an object whose schema file is unusable.
+        # kubeconform v0.7.0 itself panics on a JSON array and calls `true` "could not find
+        # schema": it is never handed an object whose schema file is unusable.
         monkeypatch.setenv("KUBECONFORM", str(KUBECONFORM))
     schema = workdir / "catalog" / "example.com" / "widget_v1.json"
     schema.parent.mkdir(parents=True)
