@@ -295,6 +295,7 @@ class SchemaLocations:
         self._files: dict[str, SchemaFile | None] = {}
         self._compiled: dict[str, Any] = {}
         self._validators: dict[tuple[str, GroupVersionKind], Any] = {}
+        self._problems: dict[tuple[str, GroupVersionKind], SchemaProblem | None] = {}
 
     def find(
         self,
@@ -335,11 +336,12 @@ class SchemaLocations:
         """Whether the schema file this kind would be checked with cannot be used (for a backend
         that reads the files itself, kubeconform: v0.7.0 reports a broken file as an error
         without naming it, and crashes on a JSON array)."""
-        found = self._find(kubernetes_version, gvk, builtin_has=_builtin_exists)
-        if found is None or found.file is None:
-            return None
-        result = self._validator_of_file(found)
-        return result if isinstance(result, SchemaProblem) else None
+        key = (kubernetes_version, gvk)
+        if key not in self._problems:
+            found = self._find(kubernetes_version, gvk, builtin_has=_builtin_exists)
+            result = None if found is None or found.file is None else self._validator_of_file(found)
+            self._problems[key] = result if isinstance(result, SchemaProblem) else None
+        return self._problems[key]
 
     def _find(
         self, kubernetes_version: str, gvk: GroupVersionKind, builtin_has: BuiltinHas
