@@ -35,6 +35,7 @@ from ingressgen.validation.schemas.locations import (
 )
 from ingressgen.validation.settings import ValidationSettings
 from tests.conftest import SHARED, Result, reference_binary, widget_crd, write
+from tests.test_kubeconform import fake_kubeconform  # noqa: F401  (a fixture)
 
 Run = Callable[..., Result]
 
@@ -591,3 +592,26 @@ def test_render_honours_the_locations(workdir: Path, run: Run) -> None:
         "catalog",
     )
     assert first.code == 0, first
+
+
+@pytest.mark.usefixtures("fake_kubeconform")
+def test_the_kubeconform_argument_list_follows_the_locations(tmp_path: Path) -> None:
+    """Contract, with the synthetic kubeconform of test_kubeconform.py: the locations reach it
+    in order, after the --crd folder, `default` replaced by the prepared built-in folders."""
+    catalog = _catalog(tmp_path / "catalog")
+    write(tmp_path, {"crd.yaml": widget_crd(size={"type": "integer"})})
+    settings = ValidationSettings(
+        "kubeconform", (tmp_path / "crd.yaml",), frozenset(), ("default", str(catalog))
+    )
+    verdicts = Checker(settings).check([widget(size=1), configmap(a="b")], "1.34")
+    assert invalid_flags(verdicts) == [False, False]
+    argv = json.loads((tmp_path / "argv.json").read_text())
+    locations = [argv[i + 1] for i, a in enumerate(argv) if a == "-schema-location"]
+    assert len(locations) == 5
+    assert locations[0].endswith("/crds/" + CATALOG)  # the --crd schemas, first
+    assert "/ingressgen-crds-" in locations[1] and "kubernetes-validate-" in locations[2]
+    assert locations[3:] == [
+        f"{catalog}/{CATALOG}",
+        f"{catalog}/{{{{ .NormalizedKubernetesVersion }}}}-standalone{{{{ .StrictSuffix }}}}/"
+        "{{ .ResourceKind }}{{ .KindSuffix }}.json",
+    ]
