@@ -472,6 +472,24 @@ def test_a_kind_cannot_climb_out_of_a_location(workdir: Path) -> None:
     assert locations.find("../v1", "secret", "1.34", builtin_has=lambda: False) is None
 
 
+@pytest.mark.parametrize("validator", ["embedded", "kubeconform"])
+def test_a_climbing_kind_is_refused_by_both_backends(
+    validator: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache: Path
+) -> None:
+    if validator == "kubeconform":
+        if KUBECONFORM is None:
+            pytest.skip("the real kubeconform is neither on PATH nor in ../shared/bin")
+        monkeypatch.setenv("KUBECONFORM", str(KUBECONFORM))
+    # Where kubeconform itself would look for `apiVersion: ../v1`: an accept-all schema.
+    write_json(tmp_path / "secret_v1.json", ACCEPT_OBJECTS)
+    (tmp_path / "catalog").mkdir()
+    settings = ValidationSettings(validator, schema_locations=(str(tmp_path / "catalog"),))
+    climbing = {"apiVersion": "../v1", "kind": "Secret", "metadata": {"name": "s"}}
+    verdicts = Checker(settings).check([climbing, configmap(a="b")], "1.34")
+    assert invalid_flags(verdicts) == [True, False]
+    assert "cannot name a schema file" in verdicts[0].findings[0].message
+
+
 # ---- --crd DIR ----
 
 

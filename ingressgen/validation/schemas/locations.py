@@ -338,10 +338,27 @@ class SchemaLocations:
         without naming it, and crashes on a JSON array)."""
         key = (kubernetes_version, gvk)
         if key not in self._problems:
-            found = self._find(kubernetes_version, gvk, builtin_has=_builtin_exists)
-            result = None if found is None or found.file is None else self._validator_of_file(found)
+            result = self._unsafe(kubernetes_version, gvk)
+            if result is None:
+                found = self._find(kubernetes_version, gvk, builtin_has=_builtin_exists)
+                if found is not None and found.file is not None:
+                    result = self._validator_of_file(found)
             self._problems[key] = result if isinstance(result, SchemaProblem) else None
         return self._problems[key]
+
+    def _unsafe(self, kubernetes_version: str, gvk: GroupVersionKind) -> SchemaProblem | None:
+        """Refused alike by both backends (kubeconform would read such a path): an apiVersion or
+        kind that would lead a template out of its folder. No built-in kind is like that."""
+        group, version, kind = gvk
+        api_version = f"{group}/{version}" if group else version
+        values = template_values(api_version, kind, kubernetes_version)
+        if _safe_in_path(values) or all(loc.is_default for loc in self.locations):
+            return None
+        return SchemaProblem(
+            f"apiVersion {api_version!r} and kind {kind!r} cannot name a schema file under "
+            "--schema-location: neither may be empty, '.' or '..' in any part, or hold a '/' "
+            "in the kind (the path would lead out of the location's folder)"
+        )
 
     def _find(
         self, kubernetes_version: str, gvk: GroupVersionKind, builtin_has: BuiltinHas
@@ -355,6 +372,9 @@ class SchemaLocations:
     def _compile(self, kubernetes_version: str, gvk: GroupVersionKind) -> Any:
         from ingressgen.validation.schemas import embedded
 
+        unsafe = self._unsafe(kubernetes_version, gvk)
+        if unsafe is not None:
+            return unsafe
         found = self._find(kubernetes_version, gvk, builtin_has=_builtin_validator_exists)
         if found is None:
             return None
