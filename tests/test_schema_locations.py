@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,6 @@ from ingressgen.validation.schemas.locations import (
 )
 from ingressgen.validation.settings import ValidationSettings
 from tests.conftest import SHARED, Result, reference_binary, widget_crd, write
-from tests.test_kubeconform import fake_kubeconform  # noqa: F401  (a fixture)
 
 Run = Callable[..., Result]
 
@@ -612,10 +612,27 @@ def test_render_honours_the_locations(workdir: Path, run: Run) -> None:
     assert first.code == 0, first
 
 
-@pytest.mark.usefixtures("fake_kubeconform")
-def test_the_kubeconform_argument_list_follows_the_locations(tmp_path: Path) -> None:
-    """Contract, with the synthetic kubeconform of test_kubeconform.py: the locations reach it
-    in order, after the --crd folder, `default` replaced by the prepared built-in folders."""
+# SYNTHETIC kubeconform (not the real binary): records its arguments and reports every object
+# it is given as valid. It checks what ingressgen passes, nothing about kubeconform's verdicts.
+ARGUMENT_RECORDER = """
+import json, pathlib, sys
+pathlib.Path(sys.argv[0] + ".argv").write_text(json.dumps(sys.argv[1:]))
+files = sorted(pathlib.Path(sys.argv[-1]).glob("*.json"))
+resources = [{"filename": str(f), "status": "statusValid", "msg": ""} for f in files]
+print(json.dumps({"resources": resources, "summary": {}}))
+"""
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_the_kubeconform_argument_list_follows_the_locations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The locations reach kubeconform in order, after the --crd folder, `default` replaced by
+    the prepared built-in folders."""
+    recorder = tmp_path / "bin" / "kubeconform"
+    write(tmp_path, {"bin/kubeconform": f"#!{sys.executable}\n{ARGUMENT_RECORDER}"})
+    recorder.chmod(0o755)
+    monkeypatch.setenv("KUBECONFORM", str(recorder))
     catalog = _catalog(tmp_path / "catalog")
     write(tmp_path, {"crd.yaml": widget_crd(size={"type": "integer"})})
     settings = ValidationSettings(
@@ -623,7 +640,7 @@ def test_the_kubeconform_argument_list_follows_the_locations(tmp_path: Path) -> 
     )
     verdicts = Checker(settings).check([widget(size=1), configmap(a="b")], "1.34")
     assert invalid_flags(verdicts) == [False, False]
-    argv = json.loads((tmp_path / "argv.json").read_text())
+    argv = json.loads((tmp_path / "bin" / "kubeconform.argv").read_text())
     locations = [argv[i + 1] for i, a in enumerate(argv) if a == "-schema-location"]
     assert len(locations) == 5
     assert locations[0].endswith("/crds/" + CATALOG)  # the --crd schemas, first
