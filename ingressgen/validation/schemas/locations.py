@@ -55,7 +55,7 @@ _HINT = "expected `default`, a folder, or a template such as " + CATALOG_LAYOUT
 
 class SchemaLocation(NamedTuple):
     given: str  # as written on the command line, for messages
-    templates: tuple[str, ...]  # absolute templates tried in turn; () for `default`
+    templates: tuple[str, ...]  # templates tried in turn, paths as given; () for `default`
 
     @property
     def is_default(self) -> bool:
@@ -114,9 +114,10 @@ def parse_location(text: str) -> SchemaLocation:
         folder = prefix if prefix.endswith("/") else os.path.dirname(prefix)
         if not os.path.isdir(folder or "."):
             raise ValueError(f"its folder {folder!r} does not exist")
-        return SchemaLocation(text, (_absolute(text),))
+        return SchemaLocation(text, (text,))
     if os.path.isdir(text):
-        root = _absolute(text).rstrip("/") or "/"
+        # Paths stay as the user wrote them, so findings name files the way the user does.
+        root = text.rstrip("/") or "/"
         return SchemaLocation(
             text,
             (os.path.join(root, CATALOG_LAYOUT), os.path.join(root, KUBECONFORM_FOLDER_LAYOUT)),
@@ -406,8 +407,12 @@ class SchemaLocations:
         return result
 
     def kubeconform_arguments(self, builtin: Sequence[str]) -> list[str]:
-        """The `-schema-location` values for kubeconform, `default` replaced by `builtin`."""
+        """The `-schema-location` values for kubeconform, `default` replaced by `builtin`. Each
+        path is made absolute: kubeconform takes any location starting with "http" for a URL."""
         arguments: list[str] = []
         for location in self.locations:
-            arguments.extend(builtin if location.is_default else location.templates)
+            if location.is_default:
+                arguments.extend(builtin)
+            else:
+                arguments.extend(_absolute(template) for template in location.templates)
         return arguments
