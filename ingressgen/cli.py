@@ -83,9 +83,20 @@ def _validation_options(function: F) -> F:
             "--crd",
             "crd_files",
             multiple=True,
-            type=click.Path(path_type=Path, dir_okay=False),
-            metavar="FILE",
-            help="CustomResourceDefinition YAML whose schemas check matching objects (repeatable).",
+            type=click.Path(path_type=Path),
+            metavar="FILE|DIR",
+            help="CustomResourceDefinition YAML (a file, or a folder read recursively) whose "
+            "schemas check matching objects (repeatable).",
+        ),
+        click.option(
+            "--schema-location",
+            "schema_locations",
+            multiple=True,
+            metavar="TEMPLATE|DIR",
+            help="Local JSON schemas, as kubeconform's -schema-location: a template "
+            "('DIR/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'), a folder "
+            "(CRDs-catalog layout) or 'default' (the built-in schemas); tried in order "
+            "(repeatable). URLs are refused.",
         ),
         click.option(
             "--skip-kind",
@@ -186,6 +197,7 @@ def render(
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
     kubeconform_timeout: float,
+    schema_locations: tuple[str, ...],
     check: bool,
     quiet: bool,
     verbose: bool,
@@ -207,6 +219,7 @@ def render(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
         kubeconform_timeout=kubeconform_timeout,
+        schema_locations=schema_locations,
         adopt=adopt,
         quiet=quiet,
         verbose=verbose,
@@ -229,6 +242,7 @@ def validate(
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
     kubeconform_timeout: float,
+    schema_locations: tuple[str, ...],
 ) -> None:
     """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
     from ingressgen import commands
@@ -242,6 +256,7 @@ def validate(
         crd_files=crd_files,
         skip_kinds=skip_kinds,
         kubeconform_timeout=kubeconform_timeout,
+        schema_locations=schema_locations,
     )
     _emit(report)
 

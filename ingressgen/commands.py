@@ -47,6 +47,7 @@ def render(
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
     kubeconform_timeout: float = 120.0,
+    schema_locations: Sequence[str] = (),
     adopt: bool = False,
     quiet: bool = False,
     ignore: Sequence[str] = (),
@@ -79,7 +80,7 @@ def render(
             paths,
             out_dir,
             options,
-            _settings(validator, crd_files, skip_kinds, kubeconform_timeout),
+            _settings(validator, crd_files, skip_kinds, kubeconform_timeout, schema_locations),
         )
     except ValidationFailed as failed:
         if REPORT_FORMATS[output].for_people:
@@ -240,11 +241,12 @@ def validate(
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
     kubeconform_timeout: float = 120.0,
+    schema_locations: Sequence[str] = (),
 ) -> CommandReport:
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    settings = _settings(validator, crd_files, skip_kinds, kubeconform_timeout)
+    settings = _settings(validator, crd_files, skip_kinds, kubeconform_timeout, schema_locations)
     return _report(validate_manifests(paths, version, settings), output)
 
 
@@ -253,11 +255,16 @@ def _settings(
     crd_files: Sequence[Path],
     skip_kinds: Sequence[str],
     kubeconform_timeout: float = 120.0,
+    schema_locations: Sequence[str] = (),
 ) -> ValidationSettings:
     from ingressgen.validation.settings import ValidationSettings
 
     return ValidationSettings(
-        validator, tuple(crd_files), frozenset(skip_kinds), kubeconform_timeout
+        validator,
+        tuple(crd_files),
+        frozenset(skip_kinds),
+        kubeconform_timeout,
+        tuple(schema_locations),
     )
 
 

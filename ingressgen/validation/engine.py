@@ -7,13 +7,16 @@ same object gets the same rule findings through every path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ingressgen.errors import InputError
-from ingressgen.validation.findings import OBJECT_RULE, Finding
+from ingressgen.validation.findings import OBJECT_RULE, SCHEMA_RULE, Finding
 from ingressgen.validation.rules import check_object
-from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend
+from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend, identity
 from ingressgen.validation.settings import VALIDATORS, ValidationSettings, find_kubeconform
+
+if TYPE_CHECKING:
+    from ingressgen.validation.schemas.locations import SchemaLocations
 
 __all__ = ["Checker", "Verdict", "choose_backend"]
 
@@ -34,8 +37,9 @@ def choose_backend(settings: ValidationSettings) -> SchemaBackend:
         from ingressgen.validation.schemas.crds import load_crd_schemas
 
         user_schemas = load_crd_schemas(settings.crd_files)
+    locations = _locations(settings)
     if settings.validator != "kubeconform":
-        return EmbeddedSchemas(user_schemas)
+        return EmbeddedSchemas(user_schemas, locations)
     binary = find_kubeconform()
     if binary is None:
         raise InputError(
@@ -44,7 +48,17 @@ def choose_backend(settings: ValidationSettings) -> SchemaBackend:
         )
     from ingressgen.validation.schemas.kubeconform import KubeconformSchemas
 
-    return KubeconformSchemas(binary, user_schemas, settings.kubeconform_timeout)
+    return KubeconformSchemas(binary, user_schemas, settings.kubeconform_timeout, locations)
+
+
+def _locations(settings: ValidationSettings) -> SchemaLocations | None:
+    """The --schema-locations, checked now: a URL, an unknown variable or a missing folder is
+    exit 2 before anything is read."""
+    if not settings.schema_locations:
+        return None
+    from ingressgen.validation.schemas.locations import SchemaLocations, parse_locations
+
+    return SchemaLocations(parse_locations(settings.schema_locations))
 
 
 class Checker:
@@ -53,6 +67,11 @@ class Checker:
     def __init__(self, settings: ValidationSettings | None = None) -> None:
         self.settings = settings or ValidationSettings()
         self.backend = choose_backend(self.settings)
+        # A backend that reads --schema-location files itself (kubeconform) is never handed an
+        # object whose schema file is unusable: that object gets the embedded backend's finding.
+        self._precheck = None
+        if not isinstance(self.backend, EmbeddedSchemas) and self.settings.schema_locations:
+            self._precheck = _locations(self.settings)
 
     def prepare(self, kubernetes_version: str) -> None:
         """Compile what can be compiled ahead (the --crd schemas), so errors surface now."""
@@ -70,9 +89,21 @@ class Checker:
                 verdicts[index] = Verdict([Finding((), message, OBJECT_RULE)])
             elif isinstance(obj.get("kind"), str) and obj["kind"] in self.settings.skip_kinds:
                 verdicts[index] = Verdict([], skipped=True)
+            elif (problem := self._schema_problem(obj, kubernetes_version)) is not None:
+                rules = check_object(obj, kubernetes_version)
+                verdicts[index] = Verdict([Finding((), problem, SCHEMA_RULE), *rules])
             else:
                 checked.append(index)
         schema_findings = self.backend.check([objects[i] for i in checked], kubernetes_version)
         for index, findings in zip(checked, schema_findings, strict=True):
             verdicts[index] = Verdict(findings + check_object(objects[index], kubernetes_version))
         return [v for v in verdicts if v is not None]
+
+    def _schema_problem(self, obj: dict[str, Any], kubernetes_version: str) -> str | None:
+        gvk = identity(obj) if self._precheck is not None else None
+        if self._precheck is None or gvk is None:
+            return None
+        if gvk in getattr(self.backend, "_user_schemas", {}):
+            return None  # a --crd schema comes first and is always usable
+        problem = self._precheck.problem(kubernetes_version, gvk)
+        return None if problem is None else problem.message

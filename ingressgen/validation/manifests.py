@@ -187,9 +187,12 @@ def _checker(settings: ValidationSettings, kubernetes_version: str) -> Checker:
 
 def serve_job(job: Any, taken: Iterator[int]) -> list[Any]:
     """The worker's side of `_check_split`: check the chunks it takes, as plain data."""
-    files, size, kubernetes_version, (validator, crd_files, skip_kinds) = job
+    files, size, kubernetes_version, (validator, crd_files, skip_kinds, locations) = job
     settings = ValidationSettings(
-        validator, tuple(Path(p) for p in crd_files), frozenset(skip_kinds)
+        validator,
+        tuple(Path(p) for p in crd_files),
+        frozenset(skip_kinds),
+        schema_locations=tuple(locations),
     )
     checker = _checker(settings, kubernetes_version)
     chunks = _chunks(files, size)
@@ -214,6 +217,7 @@ def _check_split(
         settings.validator,
         tuple(str(p) for p in settings.crd_files),
         tuple(sorted(settings.skip_kinds)),
+        settings.schema_locations,
     )
     try:
         worker.submit((list(items), size, kubernetes_version, plain_settings), len(chunks))

@@ -1,5 +1,6 @@
-"""What a run validates with (`--validator`, `--crd`, `--skip-kind`, `--kubeconform-timeout`),
-and which backend that means: light enough to decide before the validation modules are imported.
+"""What a run validates with (`--validator`, `--crd`, `--skip-kind`, `--kubeconform-timeout`,
+`--schema-location`), and which backend that means: light enough to decide before the validation
+modules are imported.
 
 `auto` once meant kubeconform whenever one was found, which silently changed a run's messages
 and doubled its time on machines that had it; it is kept only as a deprecated name of the
@@ -27,6 +28,7 @@ class ValidationSettings(NamedTuple):
     crd_files: tuple[Path, ...] = ()
     skip_kinds: frozenset[str] = frozenset()
     kubeconform_timeout: float = 120.0  # seconds; see schemas/child.py
+    schema_locations: tuple[str, ...] = ()  # --schema-location values, as given
 
 
 def _executable(path: str) -> bool:

@@ -8,11 +8,15 @@ never a pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingressgen.errors import InputError
 from ingressgen.validation.findings import SCHEMA_RULE, Finding
 from ingressgen.validation.schemas import embedded
+
+if TYPE_CHECKING:
+    # Imported only by runs with --schema-location: `validate` pays for every import at start.
+    from ingressgen.validation.schemas.locations import SchemaLocations
 
 GroupVersionKind = tuple[str, str, str]
 
@@ -39,7 +43,7 @@ def no_schema_message(obj: dict[str, Any], kubernetes_version: str) -> str:
     return (
         f"no schema for {obj.get('kind')} ({obj.get('apiVersion')}) in Kubernetes "
         f"{kubernetes_version}; an object that cannot be checked is never passed (give its "
-        "CRD with --crd, or name the kind with --skip-kind)"
+        "CRD with --crd or its schema with --schema-location, or name the kind with --skip-kind)"
     )
 
 
@@ -47,12 +51,18 @@ MISSING_IDENTITY = "apiVersion and kind must be set to strings"
 
 
 class EmbeddedSchemas:
-    """jsonschema-rs in this process: the user's CRDs first, then ingressgen's, then built-ins."""
+    """jsonschema-rs in this process: the user's CRDs first, then the --schema-locations in
+    order, ingressgen's own and the built-in schemas at `default` (or last)."""
 
     name = "embedded"
 
-    def __init__(self, user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None,
+        locations: SchemaLocations | None = None,
+    ) -> None:
         self._user_schemas = user_schemas or {}
+        self._locations = locations
         self._user_validators: dict[tuple[str, GroupVersionKind], Any] = {}
 
     def prepare(self, kubernetes_version: str) -> None:
@@ -61,6 +71,8 @@ class EmbeddedSchemas:
 
     def _validator(self, kubernetes_version: str, gvk: GroupVersionKind) -> Any:
         schema = self._user_schemas.get(gvk)
+        if schema is None and self._locations is not None:
+            return self._locations.validator(kubernetes_version, gvk)
         if schema is None:
             return embedded.validator_for_kind(kubernetes_version, gvk)
         key = (kubernetes_version, gvk)
@@ -82,6 +94,11 @@ class EmbeddedSchemas:
         validator = self._validator(kubernetes_version, gvk)
         if validator is None:
             return [Finding((), no_schema_message(obj, kubernetes_version), SCHEMA_RULE)]
+        if self._locations is not None:
+            from ingressgen.validation.schemas.locations import SchemaProblem
+
+            if isinstance(validator, SchemaProblem):  # the location's file cannot be used
+                return [Finding((), validator.message, SCHEMA_RULE)]
         try:
             errors = embedded.schema_errors(validator, obj)
         except ValueError as error:  # a value JSON cannot hold, e.g. a float NaN

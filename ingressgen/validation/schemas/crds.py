@@ -1,13 +1,16 @@
-"""`--crd FILE`: the user's CustomResourceDefinitions, turned into strict schemas.
+"""`--crd FILE|DIR`: the user's CustomResourceDefinitions, turned into strict schemas.
 
 A file may hold one CRD, several YAML documents, or a `kind: List` of them (what
-`kubectl get crd -o yaml` prints). Each served version's openAPIV3Schema becomes a strict JSON
+`kubectl get crd -o yaml` prints). A folder is read recursively like `validate` reads one:
+`.yaml`/`.yml` files in sorted order, dot-files and links skipped, only regular files of at most
+64 MiB read. Each served version's openAPIV3Schema becomes a strict JSON
 Schema (unknown fields refused unless `x-kubernetes-preserve-unknown-fields`), which then checks
 the objects of that group, version and kind ahead of any other schema.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
+from ingressgen.validation.reading.files import Unreadable, read_file
 from ingressgen.validation.reading.loader import read_yaml
 from ingressgen.validation.schemas.crd_schema import (
     iter_crd_versions,
@@ -29,13 +33,45 @@ CRD_HINT = (
 )
 
 
+CRD_SUFFIXES = (".yaml", ".yml")
+
+
+def crd_files(paths: Sequence[Path]) -> list[Path]:
+    """The files the --crd values name: each file itself, each folder's YAML files."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)  # a missing or unreadable file is reported when it is read
+            continue
+        before = len(found)
+        for root, dirs, names in os.walk(path, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(
+                Path(root, name)
+                for name in sorted(names)
+                if not name.startswith(".")
+                and name.endswith(CRD_SUFFIXES)
+                # A link may lead out of the folder, or to a device: skipped, as validate does.
+                and not os.path.islink(os.path.join(root, name))
+            )
+        if len(found) == before:
+            problem = Problem(
+                Location(path.as_posix()),
+                "--crd folder holds no .yaml or .yml file; for JSON schemas use --schema-location",
+            )
+            raise InputError(problems=[problem])
+    return found
+
+
 def _crd_documents(path: Path) -> Iterator[tuple[int, Any]]:
     shown = path.as_posix()
     try:
-        data = path.read_bytes()
+        data = read_file(shown, b"")  # a regular file of at most 64 MiB: never a FIFO's wait
     except OSError as error:
         problem = Problem(Location(shown), f"cannot read --crd file: {error}")
         raise InputError(problems=[problem]) from None
+    except Unreadable as unreadable:
+        raise InputError(problems=[unreadable.problem]) from None
     try:
         documents = read_yaml(data)
     except yaml.YAMLError as error:
@@ -55,7 +91,7 @@ def load_crd_schemas(paths: Sequence[Path]) -> dict[GroupVersionKind, dict[str, 
     """(group, version, kind) -> strict schema for every served version of every CRD given."""
     schemas: dict[GroupVersionKind, dict[str, Any]] = {}
     problems: list[Problem] = []
-    for path in paths:
+    for path in crd_files(paths):
         found = 0
         for line, document in _crd_documents(path):
             where = Location(path.as_posix(), line)

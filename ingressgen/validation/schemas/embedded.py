@@ -42,6 +42,12 @@ def compile_schema(kubernetes_version: str, schema: dict[str, Any]) -> Any:
     return jsonschema_rs.validator_for(bundle, retriever=_refuse_network)
 
 
+def compile_standalone(schema: dict[str, Any]) -> Any:
+    """A validator for a schema that must hold everything it refers to (a --schema-location
+    file): any other ref is refused, never fetched. Raises ValueError when it does not compile."""
+    return jsonschema_rs.validator_for(schema, retriever=_refuse_network)
+
+
 @functools.cache
 def _validator(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
     schema = bundled_schema(kubernetes_version, gvk)

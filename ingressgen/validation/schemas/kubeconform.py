@@ -33,6 +33,7 @@ from ingressgen.validation.schemas.bundles import definitions, self_contained
 from ingressgen.validation.schemas.child import DEFAULT_TIMEOUT_SECONDS, run_bounded
 from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
 from ingressgen.validation.schemas.kubeconform_report import message_errors, parse_report
+from ingressgen.validation.schemas.locations import SchemaLocations, parse_locations
 
 WORKERS = 2  # kubeconform.md: on these 2-core machines -n 2 is fastest
 _ROOT_RELATIVE_REF = "/api/_definitions.json#"
@@ -203,10 +204,12 @@ class KubeconformSchemas:
         binary: str,
         user_schemas: dict[GroupVersionKind, dict[str, Any]] | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        locations: SchemaLocations | None = None,
     ) -> None:
         self.binary = binary
         self._user_schemas = user_schemas or {}
         self._timeout = timeout
+        self._locations = locations or SchemaLocations(parse_locations(()))
 
     def prepare(self, kubernetes_version: str) -> None:
         """kubeconform compiles the schemas itself: nothing to do ahead."""
@@ -232,8 +235,11 @@ class KubeconformSchemas:
             if self._user_schemas:
                 write_crd_schemas(work / "crds", self._user_schemas, kubernetes_version)
                 locations.append(f"{work / 'crds'}/{CRD_LOCATION}")
-            locations.append(f"{prepared_own_crd_schemas(kubernetes_version)}/{CRD_LOCATION}")
-            locations.append(f"{prepared_builtin_schemas(kubernetes_version)}/{BUILTIN_LOCATION}")
+            builtin = [
+                f"{prepared_own_crd_schemas(kubernetes_version)}/{CRD_LOCATION}",
+                f"{prepared_builtin_schemas(kubernetes_version)}/{BUILTIN_LOCATION}",
+            ]
+            locations += self._locations.kubeconform_arguments(builtin)  # --schema-location
             report = self._run(command(self.binary, kubernetes_version, locations, objects_dir))
         reported: dict[int, list[Finding]] = {}
         for resource in report.get("resources") or []:
