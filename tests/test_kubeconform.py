@@ -254,7 +254,7 @@ def test_an_interrupted_preparation_leaves_no_folder(
     monkeypatch.setattr(kubeconform, "_rewrite_builtin", broken)
     with pytest.raises(OSError):
         prepared_builtin_schemas("1.36")
-    root = kubeconform.cache_root() / "kubernetes-validate-1.37.0"
+    root = kubeconform.cache_root() / "kubernetes-validate-1.37.0-int-bounds"
     assert list(root.iterdir()) == []
 
 

@@ -152,6 +152,41 @@ def test_both_backends_flag_the_same_fields_at_the_same_places(
     assert again.out == through_kubeconform.out  # kubeconform's own order varies; ours does not
 
 
+@needs_real
+@pytest.mark.usefixtures("private_cache")
+def test_both_backends_refuse_integers_out_of_their_go_range(
+    workdir: Path, run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prepared folders kubeconform reads carry the same int32/int64 bounds as the
+    embedded bundles for int32 fields, so `replicas: 2147483648` is refused whichever backend
+    runs; and the largest int64 stays valid under both (kubeconform compares float64s, so it
+    gets no int64 bound)."""
+    monkeypatch.setenv("KUBECONFORM", str(REAL))
+    write(
+        workdir,
+        {
+            "d.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, generation: 9223372036854775807}
+spec:
+  replicas: 2147483648
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      containers: [{name: d, image: x, ports: [{containerPort: 2147483647}]}]
+"""
+        },
+    )
+    embedded = run("validate", "d.yaml", "-o", "json", "--validator", "embedded")
+    through_kubeconform = run("validate", "d.yaml", "-o", "json", "--validator", "kubeconform")
+    assert embedded.code == through_kubeconform.code == 1, through_kubeconform.err
+    ours = {e[2:] for e in _flagged(embedded, SCHEMA_RULE)}
+    theirs = {e[2:] for e in _flagged(through_kubeconform, KUBECONFORM_RULE)}
+    assert theirs == ours == {("spec.replicas", 5, 13)}
+
+
 # The `msg` of invalid results as the real v0.7.0 printed them (the schema URL shortened).
 PRINTED = (
     "problem validating schema. Check JSON formatting: jsonschema validation failed with "

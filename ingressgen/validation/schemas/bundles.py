@@ -64,18 +64,18 @@ def _rewrite(node: Any) -> Any:
     return node
 
 
-def with_integer_bounds(node: Any) -> Any:
-    """A copy of a schema where every int32 or int64 integer has the minimum and maximum of its
-    Go type."""
+def with_integer_bounds(node: Any, bounds: dict[str, tuple[int, int]] = INTEGER_BOUNDS) -> Any:
+    """A copy of a schema where every integer of a format in `bounds` (int32, int64) has the
+    minimum and maximum of its Go type."""
     if isinstance(node, list):
-        return [with_integer_bounds(item) for item in node]
+        return [with_integer_bounds(item, bounds) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {key: with_integer_bounds(value) for key, value in node.items()}
+    result = {key: with_integer_bounds(value, bounds) for key, value in node.items()}
     form, types = node.get("format"), node.get("type")
     integer = types == "integer" or (isinstance(types, list) and "integer" in types)
-    if integer and isinstance(form, str) and form in INTEGER_BOUNDS:
-        low, high = INTEGER_BOUNDS[form]
+    if integer and isinstance(form, str) and form in bounds:
+        low, high = bounds[form]
         result.setdefault("minimum", low)
         result.setdefault("maximum", high)
     return result

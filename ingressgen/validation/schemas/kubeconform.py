@@ -29,7 +29,12 @@ from ingressgen.kube_versions import strict_schema_folder
 from ingressgen.validation.findings import KUBECONFORM_RULE, Finding
 from ingressgen.validation.schemas import cache
 from ingressgen.validation.schemas.backends import MISSING_IDENTITY, identity, no_schema_message
-from ingressgen.validation.schemas.bundles import definitions, self_contained
+from ingressgen.validation.schemas.bundles import (
+    INTEGER_BOUNDS,
+    definitions,
+    self_contained,
+    with_integer_bounds,
+)
 from ingressgen.validation.schemas.child import DEFAULT_TIMEOUT_SECONDS, run_bounded
 from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
 from ingressgen.validation.schemas.kubeconform_report import message_errors, parse_report
@@ -76,16 +81,27 @@ def _rewrite_builtin(node: Any) -> Any:
     return node
 
 
+# kubeconform compares numbers as float64, where 2**63 - 1 rounds up to 2**63: an int64 bound
+# would refuse the largest valid int64s, so only int32 fields get theirs (exact in a float64).
+_INT32_ONLY = {"int32": INTEGER_BOUNDS["int32"]}
+
+
 def prepared_builtin_schemas(kubernetes_version: str) -> Path:
     """The folder to give kubeconform for built-in kinds, prepared once per version."""
-    root = cache_root() / f"kubernetes-validate-{_kubernetes_validate_version()}"
+    # The suffix names the layout: folders prepared before integer bounds were added are not
+    # reused (they would let `replicas: 2147483648` pass under kubeconform only).
+    root = cache_root() / f"kubernetes-validate-{_kubernetes_validate_version()}-int-bounds"
     source = strict_schema_folder(kubernetes_version)
 
     def fill(scratch: Path) -> None:
         for path in sorted(source.glob("*.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
             (scratch / path.name).write_text(
-                json.dumps(_rewrite_builtin(schema), separators=(",", ":")), encoding="utf-8"
+                json.dumps(
+                    _rewrite_builtin(with_integer_bounds(schema, _INT32_ONLY)),
+                    separators=(",", ":"),
+                ),
+                encoding="utf-8",
             )
 
     cache.prepare_folder_atomically(root / source.name, fill)
