@@ -52,6 +52,7 @@ def render(
     fail_on: str | None = None,
     stdout: bool = False,
     verbose: bool = False,
+    templates: Path | None = None,
 ) -> CommandReport:
     """Render into `out`, or with `stdout` (or `out` "-") print the objects and write nothing."""
     from ingressgen.errors import InputError
@@ -75,7 +76,11 @@ def render(
     )
     try:
         result = render_profiles(
-            paths, out_dir, options, _settings(validator, crd_files, skip_kinds)
+            paths,
+            out_dir,
+            options,
+            _settings(validator, crd_files, skip_kinds),
+            templates=_user_templates(templates),
         )
     except ValidationFailed as failed:
         if REPORT_FORMATS[output].for_people:
@@ -128,6 +133,14 @@ def render(
         human=outcome.lines,
         notes=outcome.notes,
     )
+
+
+def _user_templates(folder: Path | None) -> Any:
+    if folder is None:
+        return None
+    from ingressgen.user_templates import load_user_templates
+
+    return load_user_templates(folder)
 
 
 def _refuse_with_stdout(*, check: bool, adopt: bool, output: str) -> None:
