@@ -362,6 +362,10 @@ def _walk(folder: Path, problems: list[Problem]) -> Iterator[tuple[str, Path]]:
     problems, never followed or opened."""
     for current, folders, files in os.walk(folder):
         base = Path(current)
+        # Dot-files and dot-folders (.git, editor backups) are not templates: skipped, as
+        # `render` skips them among profiles.
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        files = [name for name in files if not name.startswith(".")]
         for name in sorted(folders):
             if (base / name).is_symlink():
                 problems.append(_problem((base / name).as_posix(), None, "a link: refused"))

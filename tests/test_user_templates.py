@@ -260,7 +260,10 @@ def test_the_templates_folder_must_be_a_real_folder(workdir: Path, run: Run) -> 
 
 def test_what_the_folder_may_hold(workdir: Path, run: Run) -> None:
     _setup(workdir, "x", name="metallb/servise.yaml.j2")
-    write(workdir / "t", {"README.md": "notes", "metallb/_mine.j2": "{# a fragment #}"})
+    write(
+        workdir / "t",
+        {"README.md": "notes", "metallb/_mine.j2": "{# a fragment #}", ".git/HEAD": "x"},
+    )
     (workdir / "t" / "metallb" / "linked.yaml.j2").symlink_to(
         workdir / "t" / "metallb" / "_mine.j2"
     )
