@@ -21,6 +21,7 @@ A file rendered from a user template says so in a comment, so `render --check` w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import stat
@@ -545,11 +546,8 @@ def _in_bounded_child(work: Any) -> Any:
         status = 0
         try:
             os.close(reader)
-            resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 1))
-            limit = _address_space() + MEMORY_HEADROOM
-            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-            if hard == resource.RLIM_INFINITY or limit < hard:
-                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+            _limit(resource.RLIMIT_CPU, CPU_SECONDS)
+            _limit(resource.RLIMIT_AS, _address_space() + MEMORY_HEADROOM)
             payload = pickle.dumps(("ok", work()))
         except BaseException as error:  # every failure goes back to the parent
             payload = pickle.dumps(("failed", f"{type(error).__name__}: {str(error)[:200]}"))
@@ -578,6 +576,18 @@ def _in_bounded_child(work: Any) -> Any:
     if outcome != "ok":
         raise _ChildFailed(f"failed: {value}")
     return value
+
+
+def _limit(kind: int, value: int) -> None:
+    """Lower a soft limit to `value` (never above the hard limit, never raising it)."""
+    import resource
+
+    soft, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    if soft == resource.RLIM_INFINITY or value < soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(kind, (value, hard))
 
 
 def _address_space() -> int:

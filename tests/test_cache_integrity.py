@@ -161,6 +161,21 @@ def test_a_tampered_prepared_folder_is_built_again(tampering: str, tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["prepared"]  # no scratch folder left
 
 
+def test_a_run_checks_only_the_files_it_reads(tmp_path: Path) -> None:
+    folder = _prepare(tmp_path)
+    (folder / "sub" / "b.json").write_text("{}")
+    assert cache.folder_is_intact(folder, ["a.json"])  # b.json is not read by this run
+    assert not cache.folder_is_intact(folder, ["a.json", "sub/b.json"])
+    assert cache.folder_is_intact(folder, ["a.json", "missing.json"])  # absent, as listed
+    (folder / "missing.json").write_text("{}")
+    assert not cache.folder_is_intact(folder, ["missing.json"])  # planted
+    (folder / "a.json").unlink()
+    (folder / "a.json").symlink_to(folder / cache.MANIFEST_NAME)
+    assert not cache.folder_is_intact(folder, ["a.json"])
+    folder = cache.prepare_folder_atomically(folder, lambda s: None, ["sub/b.json"])
+    assert cache.folder_is_intact(folder)
+
+
 def test_a_link_in_place_of_the_prepared_folder_is_replaced(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 try:  # the builtin module: hashlib's OpenSSL import costs every `validate` a few milliseconds
@@ -124,8 +124,13 @@ def _write_manifest(folder: Path) -> None:
     (folder / MANIFEST_NAME).write_text(json.dumps(digests, indent=0, sort_keys=True))
 
 
-def folder_is_intact(folder: Path) -> bool:
-    """Whether `folder` holds exactly the files its manifest lists, each with its digest."""
+def folder_is_intact(folder: Path, needed: Iterable[str] | None = None) -> bool:
+    """Whether `folder` holds exactly the files its manifest lists, each with its digest.
+
+    `needed`: check only these files (relative POSIX paths), the ones a run will read; a needed
+    file the manifest does not list must be absent. Hashing the 700 files of a Kubernetes
+    version takes tens of milliseconds, a run's few files well under one.
+    """
     if folder.is_symlink() or not folder.is_dir():
         return False
     manifest = _read_regular_file(folder / MANIFEST_NAME)
@@ -135,17 +140,35 @@ def folder_is_intact(folder: Path) -> bool:
         expected = json.loads(manifest)
     except ValueError:
         return False
-    return isinstance(expected, dict) and _folder_digests(folder) == expected
+    if not isinstance(expected, dict):
+        return False
+    if needed is None:
+        return _folder_digests(folder) == expected
+    for relative in needed:
+        path = folder / relative
+        if relative not in expected:
+            if os.path.lexists(path):
+                return False  # planted: kubeconform would read it
+            continue
+        if any(part.is_symlink() for part in [path, *path.parents][: relative.count("/") + 1]):
+            return False
+        data = _read_regular_file(path)
+        if data is None or _digest(relative, data).hex() != expected[relative]:
+            return False
+    return True
 
 
-def prepare_folder_atomically(final: Path, fill: Callable[[Path], None]) -> Path:
+def prepare_folder_atomically(
+    final: Path, fill: Callable[[Path], None], needed: Iterable[str] | None = None
+) -> Path:
     """Build `final` in a scratch folder beside it and rename it into place in one step.
 
     The manifest is written last, inside the scratch folder, so a folder in place is either
     whole or (after a crash or a hand edit) fails its check and is built again. Concurrent runs
-    may both build it; the first rename wins and the other's copy is dropped.
+    may both build it; the first rename wins and the other's copy is dropped. `needed`: as for
+    `folder_is_intact`.
     """
-    if folder_is_intact(final):
+    if folder_is_intact(final, needed):
         return final
     import shutil
     import tempfile

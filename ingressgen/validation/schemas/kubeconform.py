@@ -31,7 +31,7 @@ from ingressgen.kube_versions import strict_schema_folder
 from ingressgen.validation.findings import KUBECONFORM_RULE, Finding
 from ingressgen.validation.schemas import cache
 from ingressgen.validation.schemas.backends import MISSING_IDENTITY, identity, no_schema_message
-from ingressgen.validation.schemas.bundles import definitions, self_contained
+from ingressgen.validation.schemas.bundles import definitions, schema_file_name, self_contained
 from ingressgen.validation.schemas.crd_registry import load_own_crd_schemas
 
 WORKERS = 2  # kubeconform.md: on these 2-core machines -n 2 is fastest
@@ -76,8 +76,11 @@ def _rewrite_builtin(node: Any) -> Any:
     return node
 
 
-def prepared_builtin_schemas(kubernetes_version: str) -> Path:
-    """The folder to give kubeconform for built-in kinds, prepared once per version."""
+def prepared_builtin_schemas(
+    kubernetes_version: str, kinds: Sequence[GroupVersionKind] | None = None
+) -> Path:
+    """The folder to give kubeconform for built-in kinds, prepared once per version; `kinds`:
+    the ones this run checks, whose files alone are verified against the cache's manifest."""
     root = cache_root() / f"kubernetes-validate-{_kubernetes_validate_version()}"
     source = strict_schema_folder(kubernetes_version)
 
@@ -88,7 +91,12 @@ def prepared_builtin_schemas(kubernetes_version: str) -> Path:
                 json.dumps(_rewrite_builtin(schema), separators=(",", ":")), encoding="utf-8"
             )
 
-    cache.prepare_folder_atomically(root / source.name, fill)
+    needed = None
+    if kinds is not None:
+        names = (schema_file_name(*gvk) for gvk in kinds)
+        # A kind with a "/" names no file of this folder: kubeconform finds no schema for it.
+        needed = ["_definitions.json", *(n for n in names if "/" not in n and n[0] != ".")]
+    cache.prepare_folder_atomically(root / source.name, fill, needed)
     return root
 
 
@@ -111,6 +119,14 @@ def prepared_own_crd_schemas(kubernetes_version: str) -> Path:
     return cache.prepare_folder_atomically(
         final, lambda scratch: write_crd_schemas(scratch, own, kubernetes_version)
     )
+
+
+def _group_version_kind(obj: dict[str, Any]) -> GroupVersionKind | None:
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    group, _, version = api_version.rpartition("/")
+    return group, version, kind
 
 
 # ---- running it ----
@@ -224,7 +240,9 @@ class KubeconformSchemas:
                 write_crd_schemas(work / "crds", self._user_schemas, kubernetes_version)
                 locations.append(f"{work / 'crds'}/{CRD_LOCATION}")
             locations.append(f"{prepared_own_crd_schemas(kubernetes_version)}/{CRD_LOCATION}")
-            locations.append(f"{prepared_builtin_schemas(kubernetes_version)}/{BUILTIN_LOCATION}")
+            kinds = sorted({gvk for i in sent if (gvk := _group_version_kind(objects[i]))})
+            builtin = prepared_builtin_schemas(kubernetes_version, kinds)
+            locations.append(f"{builtin}/{BUILTIN_LOCATION}")
             report = self._run(command(self.binary, kubernetes_version, locations, objects_dir))
         reported: dict[int, list[Finding]] = {}
         for resource in report.get("resources") or []:
