@@ -140,7 +140,7 @@ class UserTemplates:
         """Render every object (the user's templates where they override), in a bounded child,
         and check each text against its plan."""
         try:
-            results = _in_bounded_child(lambda: [self._render(p) for p in planned])
+            results = _in_bounded_child(lambda: self._render_all(planned))
         except _ChildFailed as failed:
             message = f"rendering the user templates {failed}; nothing was written"
             raise InputError(problems=[_problem(self.folder, None, message)]) from None
@@ -162,17 +162,27 @@ class UserTemplates:
 
     # ---- in the child ----
 
-    def _render(
-        self, planned: PlannedObject
-    ) -> Problem | tuple[str, list[tuple[int, str, int]], list[tuple[Any, int]]]:
+    def _render_all(
+        self, planned: Sequence[PlannedObject]
+    ) -> list[Problem | tuple[str, list[tuple[int, str, int]], list[tuple[Any, int]]]]:
+        # One environment for the run: each template is compiled once, whatever the objects.
         state = _RenderState([])
         env = _environment(self.sources, state)
+        return [self._render(obj, env, state) for obj in planned]
+
+    def _render(
+        self, planned: PlannedObject, env: Any, state: _RenderState
+    ) -> Problem | tuple[str, list[tuple[int, str, int]], list[tuple[Any, int]]]:
         positions: list[tuple[int, str, int]] = []  # (output offset, file, line) per chunk
         chunks: list[str] = []
         printed: list[tuple[Any, int]] = []  # (value, output offset of its chunk)
         size = 0
         try:
-            generator = env.get_template(planned.template).generate(**planned.context)
+            template = env.get_template(planned.template)
+            # Only what this object prints (a constant folded at compile time is the
+            # template's own text, not a profile's value).
+            state.printed.clear()
+            generator = template.generate(**planned.context)
             for chunk in generator:
                 positions.append((size, *_current_position(generator, self.sources)))
                 # The values finalize saw since the last chunk were printed in this one.
