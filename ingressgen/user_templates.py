@@ -232,6 +232,9 @@ class UserTemplates:
             return Problem(Location(file, line), f"{message} ({planned.describe()})", rule=RULE)
 
         try:
+            shape = _shape_problem(text)
+            if shape is not None:
+                return problem(*shape)
             documents = [
                 (node, yaml.load(yaml.serialize(node), Loader=StrictLoader))
                 for node in yaml.compose_all(text, Loader=StrictLoader)
@@ -239,7 +242,10 @@ class UserTemplates:
             ]
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            return problem(mark.line if mark else None, f"renders text that is not YAML: {error}")
+            detail = str(error) if len(str(error)) <= 300 else str(error)[:300] + "..."
+            return problem(mark.line if mark else None, f"renders text that is not YAML: {detail}")
+        except RecursionError:  # a backstop: _shape_problem bounds the nesting first
+            return problem(None, f"renders YAML nested over {MAX_DEPTH} levels")
         if len(documents) != 1 or not isinstance(documents[0][1], dict):
             line = documents[1][0].start_mark.line if len(documents) > 1 else None
             if line and text.split("\n")[line - 1].startswith("---"):
@@ -520,6 +526,34 @@ def _node_line(node: Any, path: tuple[str, ...]) -> int | None:
         else:
             return line
     return line
+
+
+MAX_DEPTH = 100  # a Kubernetes object nests a dozen levels; a parser recurses per level
+
+
+def _shape_problem(text: str) -> tuple[int, str] | None:
+    """(0-based line, message) when the rendered YAML uses anchors or aliases (an alias bomb
+    expands without end in whatever walks the object) or nests too deeply; read as events,
+    before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=StrictLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return (
+                _mark_line(event),
+                "renders a YAML anchor or alias (& or *): write every value out",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _mark_line(event), f"renders YAML nested over {MAX_DEPTH} levels"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _mark_line(event: Any) -> int:
+    mark = event.start_mark
+    return int(mark.line) if mark is not None else 0
 
 
 def _comparable(value: Any) -> tuple[str, Any]:

@@ -193,6 +193,28 @@ def test_a_render_that_is_not_the_planned_object_names_the_template_line(
     assert not (workdir / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("  x: &a [1, 2]\n  y: *a\n", "anchor or alias"),
+        ("  x: " + "[" * 150 + "]" * 150 + "\n", "nested over 100 levels"),
+        # libyaml stops first here (its own flow-level limit): a located error either way.
+        ("  x: " + "[" * 5000 + "]" * 5000 + "\n", "nested over 100 levels|flow level"),
+    ],
+)
+def test_aliases_and_deep_nesting_are_refused_before_anything_is_built(
+    workdir: Path, run: Run, extra: str, expected: str
+) -> None:
+    template = SHIPPED_SERVICE.replace("spec:\n", "spec:\n" + extra, 1)
+    _setup(workdir, template)
+    result = _render(run)
+    assert result.code == 2, result
+    [error] = _error_lines(result)
+    line = _line_of(template, "  x:")
+    assert error.startswith(f"error: t/{SERVICE}:{line}: "), error
+    assert any(part in error for part in expected.split("|")), error
+
+
 def test_an_empty_render_misses_the_planned_object(workdir: Path, run: Run) -> None:
     _setup(workdir, "{# nothing #}\n")
     result = _render(run)
