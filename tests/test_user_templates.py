@@ -324,3 +324,28 @@ def test_errors_carry_the_user_template_rule(workdir: Path, run: Run) -> None:
     assert result.code == 2
     [finding] = json.loads(result.out)["findings"]
     assert finding["rule"] == "user-template" and finding["file"] == f"t/{SERVICE}"
+
+
+def test_every_shipped_template_passes_as_a_user_template(workdir: Path, run: Run) -> None:
+    """Copies of all the shipped templates, on the repository's example profiles: the same
+    objects, each file marked as rendered from a user template (no false alarm from the
+    quoting, read-back or shape checks on any of them)."""
+    import shutil
+
+    shutil.copytree(REPO / "profiles", workdir / "profiles")
+    shutil.copytree(REPO / "templates", workdir / "t")
+    assert run("render", "profiles", "--out", "shipped").code == 0
+    result = run("render", "profiles", "--out", "mine", "--templates", "t")
+    assert result.code == 0, result.err
+    shipped, mine = snapshot(workdir / "shipped"), snapshot(workdir / "mine")
+    assert shipped.keys() == mine.keys()
+    marked = 0
+    for path, data in shipped.items():
+        if b"# Template: " in mine[path]:
+            marked += 1
+            lines = mine[path].decode().splitlines(keepends=True)
+            unmarked = "".join(line for line in lines if not line.startswith("# Template: "))
+            assert unmarked.encode() == data, path
+        else:
+            assert mine[path] == data, path  # the record and kustomization files
+    assert marked >= 10
