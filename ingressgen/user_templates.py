@@ -58,7 +58,7 @@ _ALLOWED_FILTERS = frozenset(
     | {"max", "min", "reject", "rejectattr", "replace", "reverse", "round", "select"}
     | {"selectattr", "slice", "sort", "string", "sum", "title", "trim", "unique", "upper"}
 )
-TEMPLATE_NOTE = "# Template: {name} from --templates (not a shipped template)\n"
+TEMPLATE_NOTE = "# Template: {names} from --templates (not shipped with ingressgen)\n"
 
 
 class _Printed(YamlText):
@@ -94,7 +94,28 @@ class _Loader(BaseLoader):
 
 @dataclass
 class _RenderState:
-    printed: list[Any]
+    printed: list[Any]  # the values finalize has seen, in order
+    used: set[str]  # every template loaded, includes and imports too
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """What the child sends back for one object."""
+
+    text: str
+    positions: list[tuple[int, str, int]]  # (output offset, template file, line) per chunk
+    printed: list[tuple[Any, int]]  # (value, output offset of its chunk)
+    used: frozenset[str]  # the templates it was rendered from
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """Records every template a render loads: an overridden fragment marks the object too."""
+
+    state: _RenderState
+
+    def get_template(self, name: Any, parent: Any = None, globals: Any = None) -> Any:
+        self.state.used.add(str(name))
+        return super().get_template(name, parent, globals)
 
 
 def _environment(sources: Mapping[str, tuple[str, str]], state: _RenderState) -> Any:
@@ -105,7 +126,7 @@ def _environment(sources: Mapping[str, tuple[str, str]], state: _RenderState) ->
             return value
         raise _Refused("prints a value without the q, dq or block filter")
 
-    env = ImmutableSandboxedEnvironment(
+    env = _Environment(
         loader=_Loader(sources),
         undefined=StrictUndefined,
         autoescape=False,
@@ -119,6 +140,7 @@ def _environment(sources: Mapping[str, tuple[str, str]], state: _RenderState) ->
     env.filters = {name: env.filters[name] for name in _ALLOWED_FILTERS}
     env.filters.update(q=_recording(scalar), dq=_recording(quoted), block=_recording(block))
     env.globals = {"range": env.globals["range"]}  # the sandbox's, capped at 100,000 items
+    env.state = state
     return env
 
 
@@ -150,8 +172,7 @@ class UserTemplates:
             if isinstance(result, Problem):
                 problems.append(result)
                 continue
-            text, positions, printed = result
-            checked = self._parse_back(obj, text, positions, printed)
+            checked = self._parse_back(obj, result)
             if isinstance(checked, Problem):
                 problems.append(checked)
             else:
@@ -162,17 +183,13 @@ class UserTemplates:
 
     # ---- in the child ----
 
-    def _render_all(
-        self, planned: Sequence[PlannedObject]
-    ) -> list[Problem | tuple[str, list[tuple[int, str, int]], list[tuple[Any, int]]]]:
+    def _render_all(self, planned: Sequence[PlannedObject]) -> list[Problem | _Rendered]:
         # One environment for the run: each template is compiled once, whatever the objects.
-        state = _RenderState([])
+        state = _RenderState([], set())
         env = _environment(self.sources, state)
         return [self._render(obj, env, state) for obj in planned]
 
-    def _render(
-        self, planned: PlannedObject, env: Any, state: _RenderState
-    ) -> Problem | tuple[str, list[tuple[int, str, int]], list[tuple[Any, int]]]:
+    def _render(self, planned: PlannedObject, env: Any, state: _RenderState) -> Problem | _Rendered:
         positions: list[tuple[int, str, int]] = []  # (output offset, file, line) per chunk
         chunks: list[str] = []
         printed: list[tuple[Any, int]] = []  # (value, output offset of its chunk)
@@ -182,6 +199,7 @@ class UserTemplates:
             # Only what this object prints (a constant folded at compile time is the
             # template's own text, not a profile's value).
             state.printed.clear()
+            state.used = {planned.template}
             generator = template.generate(**planned.context)
             for chunk in generator:
                 positions.append((size, *_current_position(generator, self.sources)))
@@ -195,7 +213,7 @@ class UserTemplates:
                     )
         except Exception as error:  # a user template can fail in any way: each is located
             return self._located_failure(planned, error, positions)
-        return "".join(chunks), positions, printed
+        return _Rendered("".join(chunks), positions, printed, frozenset(state.used))
 
     def _located_failure(
         self, planned: PlannedObject, error: Exception, positions: list[tuple[int, str, int]]
@@ -219,13 +237,9 @@ class UserTemplates:
     def _shown(self, name: str) -> str:
         return self.sources[name][1] if name in self.sources else name
 
-    def _parse_back(
-        self,
-        planned: PlannedObject,
-        text: str,
-        positions: list[tuple[int, str, int]],
-        printed: list[tuple[Any, int]],
-    ) -> RenderedObject | Problem:
+    def _parse_back(self, planned: PlannedObject, result: _Rendered) -> RenderedObject | Problem:
+        text, positions, printed = result.text, result.positions, result.printed
+
         def problem(output_line: int | None, message: str) -> Problem:
             file, line = _source_of(text, positions, output_line, self._shown(planned.template))
             line = self._matching_line(file, line, text, output_line)
@@ -281,7 +295,7 @@ class UserTemplates:
                 f"prints the value {shown} where it does not read back as one YAML value: "
                 "print each value alone as a key or a value, through q, dq or block",
             )
-        return RenderedObject(planned, self._noted(planned, text), body)
+        return RenderedObject(planned, self._noted(result.used, text), body)
 
     def _matching_line(
         self, file: str, line: int | None, text: str, output_line: int | None
@@ -304,10 +318,10 @@ class UserTemplates:
                 return candidate
         return line
 
-    def _noted(self, planned: PlannedObject, text: str) -> str:
-        if planned.template not in self.overridden:
-            return text
-        return TEMPLATE_NOTE.format(name=planned.template) + text
+    def _noted(self, used: frozenset[str], text: str) -> str:
+        """Mark what a user template made, so out/ shows it and --check without it drifts."""
+        names = sorted(used & self.overridden)
+        return TEMPLATE_NOTE.format(names=", ".join(names)) + text if names else text
 
 
 # ---- loading and checking the folder ----
@@ -353,7 +367,7 @@ def load_user_templates(folder: Path) -> UserTemplates:
         if source is not None:
             user[relative] = (source, shown)
     sources = {**shipped, **user}
-    state = _RenderState([])
+    state = _RenderState([], set())
     env = _environment(sources, state)
     for name, (source, shown) in sorted(user.items()):
         problems.extend(_static_problems(env, name, source, shown))

@@ -318,6 +318,24 @@ def test_a_fragment_of_the_user_can_be_included(workdir: Path, run: Run) -> None
     assert _service(workdir)["metadata"]["labels"]["team"] == "apps"  # type: ignore[index]
 
 
+def test_an_overridden_fragment_marks_the_objects_that_include_it(workdir: Path, run: Run) -> None:
+    """A copy of the shipped fragment changes no byte of the objects, yet out/ says which
+    objects went through it (the advertisement includes it; the Service does not)."""
+    fragment = "metallb/_node_selectors.j2"
+    selectors = {"spec.metallb.nodeSelectors": [{"matchLabels": {"rack": "r1"}}]}
+    write(workdir, {"p/a.yaml": metallb_profile(**selectors)})
+    write(workdir / "t", {fragment: (REPO / "templates" / fragment).read_text()})
+    assert run("render", "p").code == 0, run("render", "p").err
+    assert _render(run).code == 0
+    marked = {
+        path.name
+        for path in (workdir / "out").rglob("*.yaml")
+        if f"# Template: {fragment} from --templates" in path.read_text()
+    }
+    assert marked and all(name.startswith("l2advertisement-") for name in marked), marked
+    assert run("render", "p", "--check").code == 1
+
+
 def test_errors_carry_the_user_template_rule(workdir: Path, run: Run) -> None:
     _setup(workdir, "{{ name }}\n")
     result = _render(run, "-o", "json")
