@@ -82,6 +82,7 @@ TAMPERINGS: dict[str, Callable[[Path], None]] = {
     "deleted": lambda p: p.unlink(),
     "a link": _link,
     "a folder": lambda p: (p.unlink(), p.mkdir()),
+    "huge": lambda p: os.truncate(p, 8 * 1024**3),  # sparse: 8 GiB that are never read
 }
 
 

@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover - depends on the Python version
 MANIFEST_NAME = ".ingressgen-manifest"  # no .json: never taken for a schema
 _SEAL = b"ingressgen-sealed-1\n"
 _DIGEST_SIZE = 32
+_MAX_CACHED_FILE = 64 * 1024 * 1024  # bytes; the largest cached file is about 2 MB
 
 
 def cache_root() -> Path:
@@ -64,14 +65,16 @@ def read_sealed(path: Path) -> bytes | None:
 
 
 def _read_regular_file(path: Path) -> bytes | None:
-    """The bytes of a regular file, never through a link and never blocking on a FIFO."""
+    """The bytes of a regular file of a sane size, never through a link and never blocking on a
+    FIFO."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_CACHED_FILE:
+            return None  # nothing ingressgen caches is that large: never read it into memory
         with os.fdopen(descriptor, "rb", closefd=False) as stream:
             return stream.read()
     except OSError:
