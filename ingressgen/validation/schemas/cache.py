@@ -25,6 +25,10 @@ except ImportError:  # pragma: no cover - depends on the Python version
     except ImportError:
         from hashlib import sha256  # type: ignore[assignment,unused-ignore]
 
+# The builtin SHA-256 hashes about 100 MB/s, OpenSSL's ten times that: past this size (a
+# Deployment's bundle, kubeconform's _definitions.json) OpenSSL's import pays for itself.
+_LARGE = 64 * 1024
+
 MANIFEST_NAME = ".ingressgen-manifest"  # no .json: never taken for a schema
 _SEAL = b"ingressgen-sealed-1\n"
 _DIGEST_SIZE = 32
@@ -43,6 +47,12 @@ def cache_root() -> Path:
 
 def _digest(name: str, payload: bytes) -> bytes:
     # The name is part of the digest, so two valid files swapped are both refused.
+    if len(payload) >= _LARGE:
+        from hashlib import sha256 as fast_sha256
+
+        hasher = fast_sha256(name.encode("utf-8", "surrogateescape") + b"\0")
+        hasher.update(payload)
+        return hasher.digest()
     hasher = sha256(name.encode("utf-8", "surrogateescape") + b"\0")
     hasher.update(payload)
     return bytes(hasher.digest())
