@@ -185,6 +185,12 @@ def cli() -> None:
     help="Silence this rule's findings (repeatable); a profile can also list rules in its "
     "annotation ingressgen.dev/ignore.",
 )
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Your own templates, overriding shipped ones of the same name (sandboxed; see README).",
+)
 def render(
     paths: tuple[Path, ...],
     out_dir: str,
@@ -203,6 +209,7 @@ def render(
     verbose: bool,
     fail_on: str | None,
     ignore: tuple[str, ...],
+    templates: Path | None,
 ) -> None:
     """Render profiles (files or folders) into manifests under --out, or on stdout."""
     from ingressgen import commands
@@ -226,6 +233,7 @@ def render(
         ignore=ignore,
         fail_on=fail_on,
         stdout=stdout,
+        templates=templates,
     )
     _emit(report)
 

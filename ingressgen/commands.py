@@ -54,6 +54,7 @@ def render(
     fail_on: str | None = None,
     stdout: bool = False,
     verbose: bool = False,
+    templates: Path | None = None,
 ) -> CommandReport:
     """Render into `out`, or with `stdout` (or `out` "-") print the objects and write nothing."""
     from ingressgen.errors import InputError
@@ -81,6 +82,7 @@ def render(
             out_dir,
             options,
             _settings(validator, crd_files, skip_kinds, kubeconform_timeout, schema_locations),
+            templates=_user_templates(templates),
         )
     except ValidationFailed as failed:
         if REPORT_FORMATS[output].for_people:
@@ -133,6 +135,14 @@ def render(
         human=outcome.lines,
         notes=outcome.notes,
     )
+
+
+def _user_templates(folder: Path | None) -> Any:
+    if folder is None:
+        return None
+    from ingressgen.user_templates import load_user_templates
+
+    return load_user_templates(folder)
 
 
 def _refuse_with_stdout(*, check: bool, adopt: bool, output: str) -> None:

@@ -74,6 +74,11 @@ PROFILE_RULES: Mapping[str, Rule] = {
     "object-defined-twice": Rule(
         Level.ERROR, "two profiles generate one Kubernetes object with different content"
     ),
+    "user-template": Rule(
+        Level.ERROR,
+        "a --templates template cannot be read or compiled, prints a value unquoted, fails, "
+        "exceeds a limit, or renders other than the one planned object",
+    ),
     "cloudflare-route-duplicate": Rule(
         Level.ERROR,
         "two profiles route one hostname and path on one tunnel (or IngressClass): only one "

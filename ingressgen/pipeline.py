@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -40,6 +40,9 @@ from ingressgen.validation.reading.positions import StreamPositions
 from ingressgen.validation.settings import ValidationSettings
 from ingressgen.yaml_io import StrictLoader
 
+if TYPE_CHECKING:
+    from ingressgen.user_templates import UserTemplates
+
 
 @dataclass(frozen=True)
 class RenderResult:
@@ -58,7 +61,9 @@ def render_profiles(
     out_dir: Path | None,
     options: LoadOptions,
     validation: ValidationSettings | None = None,
+    templates: UserTemplates | None = None,
 ) -> RenderResult:
+    """`templates`: the user's --templates, rendered in their sandbox instead of the shipped."""
     loaded = load_profiles(paths, options)
     # Every independent step runs even when another failed, so one run reports every mistake:
     # the profiles that loaded are still checked against each other.
@@ -84,7 +89,12 @@ def render_profiles(
     # Checks across targets: what one target cannot see of another.
     notes.extend(dns_owners.two_dns_owners([p for group in by_exposure.values() for p in group]))
     collector.raise_if_any()
-    rendered = _merge_identical([render_object(p) for p in _merge_same_context(planned)])
+    to_render = _merge_same_context(planned)
+    rendered = _merge_identical(
+        templates.render_objects(to_render)
+        if templates is not None
+        else [render_object(p) for p in to_render]
+    )
     sources = functools.partial(_sources, bases=loaded.bases)
     verdicts = _validate_all(rendered, out_dir, validation or ValidationSettings(), sources)
     files = [

@@ -226,7 +226,9 @@ def test_unprepared_schemas_fall_into_the_trap(
     """The control: kubernetes-validate's folder as it is makes (synthetic) kubeconform fetch."""
     from ingressgen.kube_versions import schema_root
 
-    monkeypatch.setattr(kubeconform, "prepared_builtin_schemas", lambda version: schema_root())
+    monkeypatch.setattr(
+        kubeconform, "prepared_builtin_schemas", lambda version, kinds=None: schema_root()
+    )
     [verdict] = Checker(ValidationSettings("kubeconform")).check([service()], "1.34")
     assert "could not find schema for Service" in verdict.findings[0].message
 

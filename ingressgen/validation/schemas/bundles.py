@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from ingressgen.kube_versions import strict_schema_folder
-from ingressgen.validation.schemas.cache import cache_root, write_file_atomically
+from ingressgen.validation.schemas.cache import (
+    cache_root,
+    read_sealed,
+    seal,
+    write_file_atomically,
+)
 from ingressgen.validation.schemas.crd_registry import _crd_root, load_own_crd_schemas
 
 _DEFINITIONS_REF = "_definitions.json#/$defs/"
@@ -170,18 +175,36 @@ def _cache_folder(kubernetes_version: str) -> Path:
     return cache_root() / "schemas" / f"{checksum:08x}" / f"v{kubernetes_version}"
 
 
-def bundled_schema(kubernetes_version: str, gvk: GroupVersionKind) -> dict[str, Any] | None:
-    """The self-contained schema for a kind, from the disk cache when it is there."""
+def bundled_schema(
+    kubernetes_version: str, gvk: GroupVersionKind, *, rebuild: bool = False
+) -> dict[str, Any] | None:
+    """The self-contained schema for a kind, from the disk cache when it is there and intact.
+
+    `rebuild`: ignore the cached copy (it was found wrong later, say it would not compile).
+    """
     if not _may_exist(kubernetes_version, gvk):
         return None
     group, version, kind = gvk
     path = _cache_folder(kubernetes_version) / f"{group or 'core'}.{version}.{kind}.marshal"
-    try:
-        cached: dict[str, Any] | None = marshal.loads(path.read_bytes())
-        return cached
-    except (OSError, ValueError, EOFError, TypeError):
-        pass  # not built yet, or damaged: build it again
+    cached = None if rebuild else _read_bundle(path)
+    if cached is not None:
+        return cached[0]
     schema = source_schema(kubernetes_version, gvk)
     bundle = None if schema is None else self_contained(schema, definitions(kubernetes_version))
-    write_file_atomically(path, marshal.dumps(bundle))
+    write_file_atomically(path, seal(path.name, marshal.dumps(bundle)))
     return bundle
+
+
+def _read_bundle(path: Path) -> tuple[dict[str, Any] | None] | None:
+    """(bundle,) from an intact cache file, None when it is missing or damaged: its digest is
+    checked before marshal reads a byte, since marshal is not safe on damaged data."""
+    payload = read_sealed(path)
+    if payload is None:
+        return None
+    try:
+        bundle = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if bundle is not None and not isinstance(bundle, dict):
+        return None
+    return (bundle,)

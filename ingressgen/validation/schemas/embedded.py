@@ -53,7 +53,15 @@ def _validator(kubernetes_version: str, gvk: GroupVersionKind) -> Any:
     schema = bundled_schema(kubernetes_version, gvk)
     if schema is None:
         return None
-    return jsonschema_rs.validator_for(schema, retriever=_refuse_network)
+    try:
+        return jsonschema_rs.validator_for(schema, retriever=_refuse_network)
+    except (ValueError, NetworkRefused):
+        # A cached bundle that passed its digest yet does not compile (a dangling $ref, a
+        # wrong type): never trusted, built again from the installed schemas.
+        schema = bundled_schema(kubernetes_version, gvk, rebuild=True)
+        if schema is None:
+            return None
+        return jsonschema_rs.validator_for(schema, retriever=_refuse_network)
 
 
 def validator_for_kind(kubernetes_version: str, gvk: GroupVersionKind) -> Any:

@@ -32,6 +32,7 @@ from ingressgen.validation.schemas.backends import MISSING_IDENTITY, identity, n
 from ingressgen.validation.schemas.bundles import (
     INTEGER_BOUNDS,
     definitions,
+    schema_file_name,
     self_contained,
     with_integer_bounds,
 )
@@ -86,8 +87,11 @@ def _rewrite_builtin(node: Any) -> Any:
 _INT32_ONLY = {"int32": INTEGER_BOUNDS["int32"]}
 
 
-def prepared_builtin_schemas(kubernetes_version: str) -> Path:
-    """The folder to give kubeconform for built-in kinds, prepared once per version."""
+def prepared_builtin_schemas(
+    kubernetes_version: str, kinds: Sequence[GroupVersionKind] | None = None
+) -> Path:
+    """The folder to give kubeconform for built-in kinds, prepared once per version; `kinds`:
+    the ones this run checks, whose files alone are verified against the cache's manifest."""
     # The suffix names the layout: folders prepared before integer bounds were added are not
     # reused (they would let `replicas: 2147483648` pass under kubeconform only).
     root = cache_root() / f"kubernetes-validate-{_kubernetes_validate_version()}-int-bounds"
@@ -104,7 +108,12 @@ def prepared_builtin_schemas(kubernetes_version: str) -> Path:
                 encoding="utf-8",
             )
 
-    cache.prepare_folder_atomically(root / source.name, fill)
+    needed = None
+    if kinds is not None:
+        names = (schema_file_name(*gvk) for gvk in kinds)
+        # A kind with a "/" names no file of this folder: kubeconform finds no schema for it.
+        needed = ["_definitions.json", *(n for n in names if "/" not in n and n[0] != ".")]
+    cache.prepare_folder_atomically(root / source.name, fill, needed)
     return root
 
 
@@ -127,6 +136,14 @@ def prepared_own_crd_schemas(kubernetes_version: str) -> Path:
     return cache.prepare_folder_atomically(
         final, lambda scratch: write_crd_schemas(scratch, own, kubernetes_version)
     )
+
+
+def _group_version_kind(obj: dict[str, Any]) -> GroupVersionKind | None:
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    group, _, version = api_version.rpartition("/")
+    return group, version, kind
 
 
 # ---- running it ----
@@ -251,9 +268,10 @@ class KubeconformSchemas:
             if self._user_schemas:
                 write_crd_schemas(work / "crds", self._user_schemas, kubernetes_version)
                 locations.append(f"{work / 'crds'}/{CRD_LOCATION}")
+            kinds = sorted({gvk for i in sent if (gvk := _group_version_kind(objects[i]))})
             builtin = [
                 f"{prepared_own_crd_schemas(kubernetes_version)}/{CRD_LOCATION}",
-                f"{prepared_builtin_schemas(kubernetes_version)}/{BUILTIN_LOCATION}",
+                f"{prepared_builtin_schemas(kubernetes_version, kinds)}/{BUILTIN_LOCATION}",
             ]
             locations += self._locations.kubeconform_arguments(builtin)  # --schema-location
             report = self._run(command(self.binary, kubernetes_version, locations, objects_dir))
