@@ -370,6 +370,12 @@ def explain(
     help="Leave this rule's findings out on both sides (repeatable).",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 when the sides differ (errors still 2).")
+@click.option(
+    "--templates",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Render both sides with your own templates, as render --templates does.",
+)
 def diff(
     old: str,
     new: str | None,
@@ -378,6 +384,7 @@ def diff(
     kubernetes_version: str | None,
     ignore: tuple[str, ...],
     exit_zero: bool,
+    templates: Path | None,
 ) -> None:
     """Compare two profile files, folders or REV:PATH from git: objects, findings, traffic."""
     from ingressgen import commands
@@ -391,6 +398,7 @@ def diff(
         kubernetes_version=kubernetes_version,
         ignore=ignore,
         exit_zero=exit_zero,
+        templates=templates,
     )
     _emit(report)
 

@@ -487,6 +487,7 @@ def diff(
     kubernetes_version: str | None = None,
     ignore: Sequence[str] = (),
     exit_zero: bool = False,
+    templates: Path | None = None,
 ) -> CommandReport:
     """OLD against NEW, both rendered in memory (nothing is written): exit 1 when they differ."""
     from ingressgen.diff import report
@@ -505,6 +506,7 @@ def diff(
         exposure=exposure,
         kubernetes_version=kubernetes_version,
         ignore=frozenset(ignore),
+        templates=_user_templates(templates),
     )
     differs = result.differs and not exit_zero
     return CommandReport(

@@ -367,3 +367,18 @@ def test_every_shipped_template_passes_as_a_user_template(workdir: Path, run: Ru
         else:
             assert mine[path] == data, path  # the record and kustomization files
     assert marked >= 10
+
+
+def test_diff_renders_both_sides_with_the_user_templates(workdir: Path, run: Run) -> None:
+    """A reviewer sees what the user's templates make of a change, not the shipped ones'."""
+    _setup(workdir, WITH_TEAM_LABEL)
+    write(workdir, {"q/a.yaml": metallb_profile(**{"metadata.labels": {"tier": "edge"}})})
+    shipped = run("diff", "p", "p", "--templates", "t", "-o", "json")
+    assert shipped.code == 0, shipped.err  # the same templates on both sides: no difference
+    plain = run("diff", "p", "q", "-o", "json")
+    with_labels = run("diff", "p", "q", "--templates", "t", "-o", "json")
+    assert plain.code == with_labels.code == 1, with_labels.err
+    assert "team: messaging" not in plain.out
+    assert "team: messaging" in with_labels.out  # the changed files' text comes from t/
+    broken = run("diff", "p", "q", "--templates", "missing")
+    assert broken.code == 2 and "missing" in broken.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ingressgen.diff import sources
 from ingressgen.diff.comparison import (
@@ -14,6 +15,9 @@ from ingressgen.diff.comparison import (
 from ingressgen.diff.impact import Impact, impacts
 from ingressgen.diff.sides import profile_key_mapper, render_side
 from ingressgen.errors import InputError, ProblemCollector
+
+if TYPE_CHECKING:
+    from ingressgen.user_templates import UserTemplates
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ def diff(
     exposure: str | None = None,
     kubernetes_version: str | None = None,
     ignore: frozenset[str] = frozenset(),
+    templates: UserTemplates | None = None,
 ) -> DiffResult:
     """Compare OLD with NEW. `exposure` renders NEW as if its profiles' spec.exposure were that
     one; with NEW None, NEW is OLD under that exposure (the migration question)."""
@@ -57,6 +62,7 @@ def diff(
                         kubernetes_version=kubernetes_version,
                         ignore=ignore,
                         key_of=side_key,
+                        templates=templates,
                     )
                 )
             except InputError as error:

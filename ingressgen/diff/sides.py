@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingressgen.diff.sources import SideInput
 from ingressgen.errors import InputError, Location, Problem, format_field_path
@@ -18,6 +18,9 @@ from ingressgen.pipeline import render_profiles
 from ingressgen.plan import LoadedProfile
 from ingressgen.validation.findings import ValidationFailed
 from ingressgen.validation.settings import ValidationSettings
+
+if TYPE_CHECKING:
+    from ingressgen.user_templates import UserTemplates
 
 Identity = tuple[str, str, str, str]  # group, kind, namespace, name
 
@@ -85,6 +88,7 @@ def render_side(
     kubernetes_version: str | None,
     ignore: frozenset[str],
     key_of: Callable[[str], str],
+    templates: UserTemplates | None = None,
 ) -> Side:
     """Render `side` in memory. `key_of` turns a profile id into the name both sides share,
     so that a profile is matched with itself across the diff."""
@@ -92,7 +96,9 @@ def render_side(
         base_dir=side.root, out_dir=None, exposure=exposure, kubernetes_version=kubernetes_version
     )
     try:
-        result = render_profiles([side.path], None, options, ValidationSettings("embedded"))
+        result = render_profiles(
+            [side.path], None, options, ValidationSettings("embedded"), templates
+        )
     except ValidationFailed as failed:
         # An object the side cannot render is bad input for a diff, whatever its kind.
         raise _located(side, InputError(problems=failed.problems)) from None
