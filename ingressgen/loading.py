@@ -26,6 +26,7 @@ from ingressgen.overlays import (
 )
 from ingressgen.plan import LoadedProfile
 from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
+from ingressgen.profile_files import read_profile_prefix, read_profile_text
 from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -141,11 +142,7 @@ class _Reader:
         key = os.path.abspath(file)
         if key not in self._files:
             display = display_path(file)
-            try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                problem = Problem(Location(display), f"cannot read: {error}")
-                raise InputError(problems=[problem]) from None
+            text = read_profile_text(file, display)
             stream = ParsedStream(text)
             raw = load_documents(text, display)
             self._files[key] = [
@@ -273,10 +270,9 @@ def _not_a_profile(document: Document) -> Problem:
 
 
 def _mentions_profile(file: Path) -> bool:
-    try:
-        return PROFILE_GROUP in file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True
+    # A file that cannot even be looked at (a FIFO, no permission) is reported, not skipped.
+    prefix = read_profile_prefix(file)
+    return prefix is None or PROFILE_GROUP in prefix
 
 
 def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
+from ingressgen.nesting import TooDeep, check_depth
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -153,7 +154,12 @@ def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
 def load_documents(text: str, file: str) -> list[Any]:
     """All documents of a YAML stream; InputError with the position on bad YAML."""
     try:
+        check_depth(text, MAX_PROFILE_DEPTH)
         return list(yaml.load_all(text, Loader=ProfileLoader))
+    except TooDeep as error:
+        message = f"{error}; a profile is a few levels of mappings and lists"
+        where = Location(file, error.line, error.column)
+        raise InputError(problems=[Problem(where, message)]) from None
     except yaml.YAMLError as error:
         raise InputError(problems=[yaml_error_problem(error, file)]) from None
 

@@ -41,7 +41,7 @@ def test_nested_one_line_sequences_are_an_error_not_a_crash(tmp_path: Path) -> N
     (tmp_path / "good.yaml").write_text(SERVICE)
     result = validate(".", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "deep.yaml:1:" in result.stdout and "nesting depth" in result.stdout
+    assert "deep.yaml:1:" in result.stdout and "nested more than 128 levels" in result.stdout
     assert "1 files could not be read" in result.stdout and "1 valid" in result.stdout
 
 
@@ -94,3 +94,50 @@ def test_odd_shapes_are_findings_not_bugs(tmp_path: Path, text: str) -> None:
     result = validate("odd.yaml", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "odd.yaml:1:1:" in result.stdout and "internal error" not in result.stderr
+
+
+def _indented(levels: int, entry: str) -> str:
+    return "".join(" " * i + entry + "\n" for i in range(levels)) + " " * levels + "x: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        # ruamel.yaml (positions for messages) recursed past Python's limit from ~200 levels.
+        ("block.yaml", "kind: ConfigMap\ndeep:\n" + _indented(200, " a:"), "block.yaml:130:"),
+        ("dashes.yaml", "kind: ConfigMap\ndeep:\n" + _indented(200, " -"), "dashes.yaml:130:"),
+        ("flow.yaml", "kind: ConfigMap\ndeep: " + "[" * 5000 + "]" * 5000, "flow.yaml:2:135"),
+        # The json module raised RecursionError.
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json:1:129"),
+        ("tabs.json", '{"a":\t' * 300 + "1" + "}" * 300, "tabs.json:1:"),
+    ],
+)
+def test_deep_nesting_is_a_finding_located_where_it_passes_the_limit(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    result = validate(name, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert f"{where}" in result.stdout and "nested more than 128 levels deep" in result.stdout
+
+
+def test_deep_json_on_standard_input_is_a_finding(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ingressgen", "validate", "-"],
+        input="[" * 100_000 + "]" * 100_000,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "<stdin>:1:129: nested more than 128 levels deep" in result.stdout
+
+
+def test_nesting_up_to_the_limit_is_read_and_located(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  bogus: 1\nx:\n"
+    (tmp_path / "ok.yaml").write_text(text + _indented(120, " a:"))
+    result = validate("ok.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "ok.yaml:4:3: ConfigMap/a: metadata: Additional properties" in result.stdout

@@ -13,6 +13,7 @@ import stat
 from collections.abc import Sequence
 
 from ingressgen.errors import Location, Problem
+from ingressgen.nesting import TooDeep, check_depth
 from ingressgen.validation.reading.documents import Document, looks_like_json, read_json
 from ingressgen.validation.reading.fast_reader import read_documents, stream_pieces
 
@@ -22,6 +23,9 @@ STDIN_NAME = "<stdin>"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A stream this long is cut into pieces of this many documents.
 SPLIT_STREAM_BYTES = 64 * 1024
+# Deeper than any object's fields (a CRD's schema included) and shallow enough that every reader
+# and check that recurses (yaml-rs, ruamel.yaml for positions, the json module) has room.
+MAX_DEPTH = 128
 DOCUMENTS_PER_PIECE = 4
 
 
@@ -69,6 +73,7 @@ class Unreadable(Exception):
 
 def parse(name: str, data: bytes) -> list[Document]:
     """The file's documents; raises Unreadable when it is not valid YAML (or JSON)."""
+    _refuse_if_too_deep(name, data)
     try:
         if name.endswith(".json"):
             return read_json(data)
@@ -87,6 +92,14 @@ def parse(name: str, data: bytes) -> list[Document]:
         raise Unreadable(Problem(Location(name), f"not valid JSON: {error}")) from None
     documents = read_documents(data)
     return read_with_pyyaml(name, data) if documents is None else documents
+
+
+def _refuse_if_too_deep(name: str, data: bytes | str) -> None:
+    try:
+        check_depth(data, MAX_DEPTH)
+    except TooDeep as error:
+        message = f"{error}; no Kubernetes object nests that deep"
+        raise Unreadable(Problem(Location(name, error.line, error.column), message)) from None
 
 
 def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
@@ -129,6 +142,8 @@ def work_items(files: Sequence[str]) -> list[Item]:
         try:
             long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
             text = stream_text(name, fresh=True) if long else None
+            if text is not None:
+                _refuse_if_too_deep(name, text)  # its pieces skip `parse`
         except (OSError, Unreadable):
             text = None  # reported when the file is read
         pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None
