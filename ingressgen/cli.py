@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ingressgen import interrupts
+from ingressgen.cli_types import ByteSize
 from ingressgen.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -208,6 +209,12 @@ def render(
 @_paths_argument
 @_validate_version_option
 @_validation_options
+@click.option(
+    "--max-file-size",
+    type=ByteSize(),
+    metavar="SIZE",
+    help="Refuse, unread, a manifest file larger than this (e.g. 256MiB; default 64MiB).",
+)
 def validate(
     paths: tuple[Path, ...],
     kubernetes_version: str | None,
@@ -215,6 +222,7 @@ def validate(
     output: str,
     crd_files: tuple[Path, ...],
     skip_kinds: tuple[str, ...],
+    max_file_size: int | None,
 ) -> None:
     """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
     from ingressgen import commands
@@ -227,6 +235,7 @@ def validate(
         output=output,
         crd_files=crd_files,
         skip_kinds=skip_kinds,
+        max_file_bytes=max_file_size,
     )
     _emit(report)
 

@@ -235,11 +235,12 @@ def validate(
     output: str = "text",
     crd_files: Sequence[Path] = (),
     skip_kinds: Sequence[str] = (),
+    max_file_bytes: int | None = None,
 ) -> CommandReport:
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    settings = _settings(validator, crd_files, skip_kinds)
+    settings = _settings(validator, crd_files, skip_kinds)._replace(max_file_bytes=max_file_bytes)
     return _report(validate_manifests(paths, version, settings), output)
 
 

@@ -141,3 +141,38 @@ def test_nesting_up_to_the_limit_is_read_and_located(tmp_path: Path) -> None:
     result = validate("ok.yaml", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "ok.yaml:4:3: ConfigMap/a: metadata: Additional properties" in result.stdout
+
+
+def test_max_file_size_lowers_and_raises_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(SERVICE)
+    lowered = validate("svc.yaml", "--max-file-size", "64", cwd=tmp_path)
+    assert lowered.returncode == 1
+    assert "svc.yaml: larger than 64 bytes, the most --max-file-size" in lowered.stdout
+    assert validate("svc.yaml", "--max-file-size", "1KiB", cwd=tmp_path).returncode == 0
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:  # sparse, and never read: only its size is looked at
+        handle.truncate(MAX_FILE_BYTES + 1)
+    raised = validate("big.yaml", "--max-file-size", "65MiB", cwd=tmp_path)
+    assert "larger than" not in raised.stdout
+
+
+@pytest.mark.parametrize("size", ["0", "12 parsecs", "-5", "2000GiB"])
+def test_max_file_size_refuses_what_is_not_a_size(tmp_path: Path, size: str) -> None:
+    result = validate("x.yaml", "--max-file-size", size, cwd=tmp_path)
+    assert result.returncode == 2 and "--max-file-size" in result.stderr
+
+
+def test_a_crd_file_is_read_like_a_manifest(tmp_path: Path) -> None:
+    (tmp_path / "svc.yaml").write_text(SERVICE)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    piped = validate("svc.yaml", "--crd", "pipe.yaml", cwd=tmp_path)
+    assert piped.returncode == 2 and "pipe.yaml: not a regular file" in piped.stderr
+    schema = "{type: object, properties: {a: " * 300 + "{type: string}" + "}}" * 300
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        f"spec:\n  versions:\n  - schema:\n      openAPIV3Schema: {schema}\n"
+    )
+    (tmp_path / "deep-crd.yaml").write_text(crd)
+    deep = validate("svc.yaml", "--crd", "deep-crd.yaml", cwd=tmp_path)
+    assert deep.returncode == 2, deep.stderr
+    assert "deep-crd.yaml:6:" in deep.stderr and "nested more than 128 levels" in deep.stderr

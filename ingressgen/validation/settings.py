@@ -17,6 +17,8 @@ class ValidationSettings(NamedTuple):
     validator: str = "auto"  # auto | embedded | kubeconform
     crd_files: tuple[Path, ...] = ()
     skip_kinds: frozenset[str] = frozenset()
+    # `--max-file-size`: None keeps reading.files.MAX_FILE_BYTES.
+    max_file_bytes: int | None = None
 
 
 def _executable(path: str) -> bool:

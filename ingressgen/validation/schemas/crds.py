@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
+from ingressgen.validation.reading.files import Unreadable, read_file, refuse_if_too_deep
 from ingressgen.validation.reading.loader import read_yaml
 from ingressgen.validation.schemas.crd_schema import (
     iter_crd_versions,
@@ -32,10 +33,15 @@ CRD_HINT = (
 def _crd_documents(path: Path) -> Iterator[tuple[int, Any]]:
     shown = path.as_posix()
     try:
-        data = path.read_bytes()
+        # Read as manifests are: a regular file, bounded in size and depth (a FIFO or a
+        # device is never waited on or read, a deep schema never reaches a recursive reader).
+        data = read_file(shown, b"")
+        refuse_if_too_deep(shown, data)
     except OSError as error:
         problem = Problem(Location(shown), f"cannot read --crd file: {error}")
         raise InputError(problems=[problem]) from None
+    except Unreadable as unreadable:
+        raise InputError(problems=[unreadable.problem]) from None
     try:
         documents = read_yaml(data)
     except yaml.YAMLError as error:
