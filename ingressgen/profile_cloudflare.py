@@ -11,6 +11,7 @@ from ingressgen.profile_types import (
     DEFAULT_CLOUDFLARED_IMAGE,
     DNS1123Label,
     DNS1123Subdomain,
+    FreeText,
     GoDuration,
     Image,
     Port,
@@ -21,13 +22,13 @@ from ingressgen.profile_types import (
 
 class AccessSettings(StrictModel):
     required: bool | None = None
-    team_name: str | None = None
-    aud_tag: list[str] | None = None
-    environment: str | None = None
+    team_name: FreeText | None = None
+    aud_tag: list[FreeText] | None = None
+    environment: FreeText | None = None
 
 
 class IPRule(StrictModel):
-    prefix: str | None = None
+    prefix: FreeText | None = None
     ports: list[Port] | None = None
     allow: bool | None = None
 
@@ -41,14 +42,14 @@ class OriginRequest(StrictModel):
     no_happy_eyeballs: bool | None = None
     keep_alive_connections: bounded_int(0, 1_000_000, "connection count") | None = None  # type: ignore[valid-type]
     keep_alive_timeout: GoDuration | None = None
-    http_host_header: str | None = None
-    origin_server_name: str | None = None
+    http_host_header: FreeText | None = None
+    origin_server_name: FreeText | None = None
     match_sni_to_host: bool | None = Field(default=None, alias="matchSNItoHost")
-    ca_pool: str | None = None
+    ca_pool: FreeText | None = None
     no_tls_verify: bool | None = Field(default=None, alias="noTLSVerify")
     disable_chunked_encoding: bool | None = None
     bastion_mode: bool | None = None
-    proxy_address: str | None = None
+    proxy_address: FreeText | None = None
     proxy_port: bounded_int(0, 65535, "port") | None = None  # type: ignore[valid-type]
     proxy_type: Literal["", "socks"] | None = None
     ip_rules: list[IPRule] | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -132,6 +133,43 @@ TargetPort = Annotated[
 ]
 
 
+# What kubectl refuses in a value, escaped or not (its YAML reader takes no C0 or C1 control
+# character but tab, line feed and NEL, U+0085, a YAML line break), and what is no text at all:
+# DEL and the Unicode non-characters. Line separators, byte-order marks and bidi controls are
+# text: they pass, and read back equal.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+_NOT_TEXT_PATTERN = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x84\\x86-\\x9f]*$"
+
+
+def _validate_free_text(value: str) -> str:
+    at = _first_non_text(value)
+    if at is not None:
+        kind = "control character" if unicodedata.category(value[at]) == "Cc" else "non-character"
+        raise ValueError(
+            f"holds the {kind} U+{ord(value[at]):04X} at character {at + 1}; kubectl refuses "
+            "it in a manifest (tab and line breaks are fine): write the value without it"
+        )
+    return value
+
+
+def _first_non_text(value: str) -> int | None:
+    found = _NOT_TEXT.search(value)
+    if found:
+        return found.start()
+    if not value.isascii():  # U+1FFFE, U+1FFFF, ... U+10FFFF: the last two of every plane
+        for index, character in enumerate(value):
+            if ord(character) > 0xFFFF and ord(character) & 0xFFFE == 0xFFFE:
+                return index
+    return None
+
+
+FreeText = Annotated[
+    str,
+    AfterValidator(_validate_free_text),
+    WithJsonSchema({"type": "string", "pattern": _NOT_TEXT_PATTERN}),
+]
+
+
 def _validate_labels(value: dict[str, str]) -> dict[str, str]:
     for key, label_value in value.items():
         if not names.is_qualified_name(key):
@@ -166,7 +204,7 @@ def _validate_annotations(value: dict[str, str]) -> dict[str, str]:
 
 
 Labels = Annotated[dict[str, str], AfterValidator(_validate_labels)]
-Annotations = Annotated[dict[str, str], AfterValidator(_validate_annotations)]
+Annotations = Annotated[dict[str, FreeText], AfterValidator(_validate_annotations)]
 Selector = Annotated[
     dict[str, str],
     AfterValidator(_validate_labels),

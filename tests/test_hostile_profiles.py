@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, dump, metallb_profile, write
+from tests.conftest import Result, cloudflare_profile, dump, metallb_profile, write
 
 Run = Callable[..., Result]
 
@@ -158,3 +158,39 @@ def test_words_that_only_mention_secrets_pass(workdir: Path, run: Run) -> None:
     annotations = {"docs": "the password is in the Secret chat-db", "token-ttl": "3600"}
     write(workdir, {"p/a.yaml": metallb_profile(**{"metadata.annotations": annotations})})
     assert run("render", "p").code == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("a\x7fb", "control character U+007F at character 2"),
+        ("a\x9bb", "control character U+009B at character 2"),
+        ("ab\x00", "control character U+0000 at character 3"),
+        ("\rx", "control character U+000D at character 1"),
+        ("a\ufffe", "non-character U+FFFE at character 2"),
+        ("a\U0010ffff", "non-character U+10FFFF at character 2"),
+        ("tab\tand\nline\x85breaks\u2028\ufeff\u202e fine", None),
+    ],
+)
+def test_characters_kubectl_refuses_are_refused_at_the_profile(
+    workdir: Path, run: Run, value: str, refused: str | None
+) -> None:
+    origin = {"httpHostHeader": value, "access": {"audTag": ["ok", value]}}
+    write(
+        workdir,
+        {
+            "p/a.yaml": metallb_profile(**{"metadata.annotations": {"note": value}}),
+            "p/b.yaml": cloudflare_profile(
+                **{"metadata.name": "cf", "spec.cloudflareTunnel.originRequest": origin}
+            ),
+        },
+    )
+    result = run("render", "p")
+    if refused is None:
+        assert result.code == 0, result.err
+        return
+    assert result.code == 2
+    assert f"p/a.yaml:7:11: metadata.annotations.note: holds the {refused}" in result.err
+    assert "spec.cloudflareTunnel.originRequest.httpHostHeader: holds the" in result.err
+    assert "spec.cloudflareTunnel.originRequest.access.audTag[1]: holds the" in result.err
+    assert not (workdir / "out").exists()
