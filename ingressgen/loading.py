@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ingressgen.errors import InputError, Location, Problem, ProblemCollector, tagged
+from ingressgen.errors import (
+    VALUE_SHOWN,
+    InputError,
+    Location,
+    Problem,
+    ProblemCollector,
+    shown_value,
+    tagged,
+)
 from ingressgen.findings import Finding
 from ingressgen.overlays import (
     EXTENDS,
@@ -350,12 +358,12 @@ def _translate(error: ErrorDetails, positions: SourcePositions, data: Any) -> Pr
         return Problem(positions.locate(path, at_key=True), _unknown_field(path), path)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        message = f"{value!r} is not valid; expected one of: {expected}"
+        message = f"{shown_value(value)} is not valid; expected one of: {expected}"
         if path == ("apiVersion",) or path == ("kind",):
             message += f" (a profile starts with apiVersion: {API_VERSION}, kind: {PROFILE_KIND})"
         return Problem(positions.locate(path), message, path)
     if kind in _TYPE_NAMES:
-        message = f"{value!r} is not {_TYPE_NAMES[kind]}"
+        message = f"{shown_value(value)} is not {_TYPE_NAMES[kind]}"
         if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
             message += f'; it was read as a number: quote it ("{value}")'
         if kind == "string_type" and isinstance(value, bool):
@@ -369,6 +377,8 @@ def _translate(error: ErrorDetails, positions: SourcePositions, data: Any) -> Pr
         limit = error.get("ctx", {}).get("max_length")
         return Problem(positions.locate(path), f"is longer than {limit} characters", path)
     message = error["msg"].removeprefix("Value error, ")
+    if isinstance(value, str) and len(value) > VALUE_SHOWN:
+        message = message.replace(repr(value), shown_value(value))  # validators quote it whole
     return Problem(positions.locate(path), message, path)
 
 
@@ -376,7 +386,7 @@ def _unknown_field(path: tuple[str | int, ...]) -> str:
     name = str(path[-1])
     known = sorted(_fields_at(Profile, path[:-1]))
     hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    message = f"unknown field {name!r}"
+    message = f"unknown field {shown_value(name)}"
     if hint:
         message += f" (did you mean {hint[0]!r}?)"
     if known:

@@ -194,3 +194,41 @@ def test_characters_kubectl_refuses_are_refused_at_the_profile(
     assert "spec.cloudflareTunnel.originRequest.httpHostHeader: holds the" in result.err
     assert "spec.cloudflareTunnel.originRequest.access.audTag[1]: holds the" in result.err
     assert not (workdir / "out").exists()
+
+
+def test_a_long_value_is_never_printed_whole(workdir: Path, run: Run) -> None:
+    long_host = "x" * 5000
+    profile = metallb_profile(**{"spec.hostname": long_host, "spec.protocol": "y " * 3000})
+    profile["spec"]["z" * 3000] = 1
+    write(workdir, {"p/a.yaml": profile})
+    for output in ("text", "json", "github"):
+        result = run("render", "p", "-o", output)
+        assert result.code == 2
+        assert "(5002 characters)" in result.err + result.out  # the hostname, cut
+        assert "(3002 characters)" in result.err + result.out  # the unknown field's name
+        for line in (result.err + result.out).splitlines():
+            assert len(line) < 2500, line[:100]
+
+
+def test_a_long_value_in_a_manifest_is_never_printed_whole(workdir: Path, run: Run) -> None:
+    name = "a" * 5000
+    text = (
+        f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: {'b' * 4000}\n"
+    )
+    write(workdir, {"m/svc.yaml": text})
+    for output in ("text", "json", "github"):
+        result = run("validate", "m", "-o", output)
+        assert result.code == 1
+        assert "... (4002 characters)" in result.out and "b" * 201 not in result.out
+        assert "a" * 201 not in result.out.replace(f'"name": "{name}"', "")
+
+
+def test_a_file_name_with_a_terminal_escape_is_escaped_in_github_annotations(
+    workdir: Path, run: Run
+) -> None:
+    name = "p/title\x1b]0;pwned\x07.yaml"
+    write(workdir, {name: metallb_profile(**{"spec.service.port": 0})})
+    result = run("render", "p", "-o", "github")
+    assert result.code == 2
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "file=p/title\\x1b]0;pwned\\x07.yaml" in result.out
