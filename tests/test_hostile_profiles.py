@@ -215,7 +215,7 @@ def test_a_long_value_in_a_manifest_is_never_printed_whole(workdir: Path, run: R
     text = (
         f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: {'b' * 4000}\n"
     )
-    write(workdir, {"m/svc.yaml": text})
+    write(workdir, {"m/svc.yaml": text + "\n"})
     for output in ("text", "json", "github"):
         result = run("validate", "m", "-o", output)
         assert result.code == 1
