@@ -244,7 +244,7 @@ def _profile_documents(file: Path, named: bool, reader: _Reader) -> list[Documen
     if named:
         if not documents:
             message = "holds no YAML document; a profile file holds one or more profiles"
-            raise InputError(problems=[Problem(Location(display_path(file)), message)])
+            raise InputError(problems=[Problem(Location(display_path(file), 1, 1), message)])
         strangers = [d for d in documents if not is_profile_document(d.data)]
         if strangers:
             # One clear error per document instead of every field of a foreign object.

@@ -134,7 +134,7 @@ def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
     try:
         return read_yaml(data)
     except yaml.YAMLError as error:
-        raise Unreadable(yaml_error_problem(error, name)) from None
+        raise Unreadable(yaml_error_problem(error, name, data)) from None
 
 
 # Part of a long stream: (file, hash of its text, start, end, index of its first document, its
