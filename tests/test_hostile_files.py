@@ -87,13 +87,15 @@ def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
         "apiVersion: v1\nkind: List\nitems: 5\n",
         "kind: [a]\n",
         "apiVersion: [v1]\nkind: {a: b}\nmetadata: 7\n",
+        # Found by the fuzzer: a rule compared the kind, a list, with a set of names.
+        "apiVersion: v1\nkind: [Service]\nmetadata: {name: chat}\nspec: {ports: [{port: 80}]}\n",
     ],
 )
 def test_odd_shapes_are_findings_not_bugs(tmp_path: Path, text: str) -> None:
     (tmp_path / "odd.yaml").write_text(text)
     result = validate("odd.yaml", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "odd.yaml:1:1:" in result.stdout and "internal error" not in result.stderr
+    assert "odd.yaml:" in result.stdout and "internal error" not in result.stderr
 
 
 def _indented(levels: int, entry: str) -> str:
@@ -176,3 +178,20 @@ def test_a_crd_file_is_read_like_a_manifest(tmp_path: Path) -> None:
     deep = validate("svc.yaml", "--crd", "deep-crd.yaml", cwd=tmp_path)
     assert deep.returncode == 2, deep.stderr
     assert "deep-crd.yaml:6:" in deep.stderr and "nested more than 128 levels" in deep.stderr
+
+
+@pytest.mark.parametrize(
+    "api_version_and_kind",
+    [
+        # Found by the fuzzer: the kind's schema file name grew past the system's limit.
+        f"apiVersion: {'x' * 300}\nkind: Service\n",
+        # The parts of a kind become file names (its schema, its cache entry): never a path.
+        "apiVersion: v1\nkind: ../../../../../tmp/evil\n",
+        "apiVersion: ../../x/v1\nkind: Widget\n",
+    ],
+)
+def test_a_kind_that_is_no_name_has_no_schema(tmp_path: Path, api_version_and_kind: str) -> None:
+    (tmp_path / "odd.yaml").write_text(api_version_and_kind + "metadata:\n  name: a\n")
+    result = validate("odd.yaml", "--validator", "embedded", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "no schema for" in result.stdout and "internal error" not in result.stderr
