@@ -19,6 +19,7 @@ from ingressgen.errors import (
     EXIT_INTERRUPTED,
     IngressgenError,
     InputError,
+    terminal_safe,
 )
 from ingressgen.explain import OUTPUT_FORMATS as EXPLAIN_FORMATS
 from ingressgen.findings import GATE_LEVELS
@@ -244,9 +245,9 @@ def _emit(report: CommandReport) -> NoReturn:
     """Notes to stderr, results to stdout, then the report's exit code."""
     try:
         for note in report.notes:
-            click.echo(note, err=True)
+            click.echo(terminal_safe(note), err=True)
         for line in report.lines:
-            click.echo(line)
+            click.echo(terminal_safe(line))
         sys.stdout.flush()
     except BrokenPipeError:
         pass  # the reader has gone (`| head`): what it read is what it wanted
@@ -582,7 +583,7 @@ def _run(argv: list[str] | None) -> int:
         return 2
     except IngressgenError as error:
         for line in error.lines():
-            click.echo(f"error: {line}" if line else "error", err=True)
+            click.echo(f"error: {terminal_safe(line)}" if line else "error", err=True)
         return error.exit_code
     except Exception:
         if os.environ.get(DEBUG_ENV):

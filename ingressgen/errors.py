@@ -81,6 +81,19 @@ def bounded(message: str) -> str:
     return message
 
 
+# What a terminal acts on (escape sequences, a bell, a carriage return that overwrites the line)
+# and lone surrogates (undecodable bytes of a file name), which cannot be written at all.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as the CLI prints it: every control character but line feed and tab written
+    escaped, whatever put it there (a file name, a value quoted in a message)."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], text)
+
+
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 

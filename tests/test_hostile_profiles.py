@@ -253,3 +253,15 @@ def test_yaml_11_line_breaks_are_refused_in_annotations_only(workdir: Path, run:
     (line,) = result.err.strip().splitlines()
     assert line.startswith("error: p/a.yaml:7:11: metadata.annotations.note: holds U+0085 at")
     assert "`kubectl kustomize` rewrites it" in line
+
+
+def test_a_terminal_escape_in_a_file_name_never_reaches_the_terminal(
+    workdir: Path, run: Run
+) -> None:
+    """Findings quote a profile's file name in their text; every printed line is escaped."""
+    write(workdir, {"p/bell\x07\x1b]0;title\x9b.yaml": metallb_profile()})
+    result = run("render", "p")
+    assert result.code == 0, result.err
+    assert "p/bell\\x07\\x1b]0;title\\x9b.yaml" in result.err
+    for control in ("\x07", "\x1b", "\x9b"):
+        assert control not in result.err + result.out
