@@ -19,6 +19,8 @@ import re
 
 # A line whose leading indentation and sequence or key indicators run this long.
 _LEADING_RUN = b"^[ \t?-]{%d,}"
+_CHAIN_HINTS = (b"- -", b"-  ", b"-\t", b"? ", b"?\t")
+_DOCUMENT_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -52,9 +54,19 @@ def _may_exceed(raw: bytes, limit: int) -> bool:
     the value that end a line."""
     flow = raw.count(b"[") + raw.count(b"{")
     if flow > limit:
-        return True
+        # No flow collection spans two documents: in a long stream, count per document.
+        flow = max(part.count(b"[") + part.count(b"{") for part in _DOCUMENT_START.split(raw))
+        if flow > limit:
+            return True
     run = max((limit - flow - 2) // 2, 1)
-    return re.search(_LEADING_RUN % run, raw, re.MULTILINE) is not None
+    indentation = b" " * run
+    if raw.startswith(indentation) or b"\n" + indentation in raw:
+        return True
+    # Two indicators on one line (`- - x`, `-   ? x`) always leave one of these behind; only
+    # then is the slower search for a long leading run worth it.
+    if any(hint in raw for hint in _CHAIN_HINTS):
+        return re.search(_LEADING_RUN % run, raw, re.MULTILINE) is not None
+    return False
 
 
 def _measure_events(raw: bytes, limit: int) -> None:

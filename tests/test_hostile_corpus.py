@@ -2,7 +2,9 @@
 at the line and column its expectation names, with the message fragment it names, without a
 traceback, and with nothing written.
 
-Each file's expectation is its first line, `# expect: LINE:COL FRAGMENT`, or, for a file that
+The files are named NAME.hostile, not .yaml, so that `ingressgen render .` at the repository's
+root never takes them for profiles; each test copies one to NAME.yaml. Each file's expectation
+is its first line, `# expect: LINE:COL FRAGMENT`, or, for a file that
 cannot start with a comment (empty, UTF-16, a byte-order mark), the first line of NAME.expect
 beside it. Files over the size limit are made here, not committed."""
 
@@ -22,7 +24,7 @@ from tests.conftest import Result, dump, metallb_profile, snapshot, write
 Run = Callable[..., Result]
 
 CORPUS = Path(__file__).parent / "data" / "hostile_profiles"
-CASES = sorted(CORPUS.glob("*.yaml"))
+CASES = sorted(CORPUS.glob("*.hostile"))
 _EXPECTATION = re.compile(r"(?:# expect: )?(\d+):(\d+) (.+)")
 
 
@@ -48,16 +50,19 @@ def assert_refused_cleanly(result: Result, workdir: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
 def test_a_hostile_profile_is_refused_at_its_line(workdir: Path, run: Run, case: Path) -> None:
     line, column, fragment = expectation(case)
-    shutil.copyfile(case, workdir / case.name)
-    result = run("render", case.name)
+    name = f"{case.stem}.yaml"
+    shutil.copyfile(case, workdir / name)
+    result = run("render", name)
     assert_refused_cleanly(result, workdir)
     located = [text for text in result.err.splitlines() if fragment in text]
     assert located, result.err
-    assert located[0].startswith(f"error: {case.name}:{line}:{column}: "), located[0]
+    assert located[0].startswith(f"error: {name}:{line}:{column}: "), located[0]
 
 
 def test_the_whole_corpus_as_one_folder_writes_nothing(workdir: Path, run: Run) -> None:
-    shutil.copytree(CORPUS, workdir / "p")
+    (workdir / "p").mkdir()
+    for case in CASES:
+        shutil.copyfile(case, workdir / "p" / f"{case.stem}.yaml")
     previous = {"out/chat/kept.txt": "from an earlier render"}
     result = run("render", "p", "--out", "elsewhere")
     assert result.code == 2 and "Traceback" not in result.err
