@@ -19,7 +19,8 @@ import re
 
 # A line whose leading indentation and sequence or key indicators run this long.
 _LEADING_RUN = b"^[ \t?-]{%d,}"
-_CHAIN_HINTS = (b"- -", b"-  ", b"-\t", b"? ", b"?\t")
+# An indicator is one only when whitespace follows it: `- --port` chains nothing.
+_CHAIN_HINTS = (b"- - ", b"- -\n", b"- -\r", b"- -\t", b"-  ", b"-\t", b"? ", b"?\t")
 _DOCUMENT_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
