@@ -91,7 +91,8 @@ def terminal_safe(text: str) -> str:
     escaped, whatever put it there (a file name, a value quoted in a message)."""
     if _UNPRINTABLE.search(text) is None:
         return text
-    return _UNPRINTABLE.sub(lambda found: repr(found.group())[1:-1], text)
+    # \uXXXX: read the same in a message and valid inside a JSON report's strings.
+    return _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

@@ -262,6 +262,17 @@ def test_a_terminal_escape_in_a_file_name_never_reaches_the_terminal(
     write(workdir, {"p/bell\x07\x1b]0;title\x9b.yaml": metallb_profile()})
     result = run("render", "p")
     assert result.code == 0, result.err
-    assert "p/bell\\x07\\x1b]0;title\\x9b.yaml" in result.err
+    assert "p/bell\\u0007\\u001b]0;title\\u009b.yaml" in result.err
     for control in ("\x07", "\x1b", "\x9b"):
         assert control not in result.err + result.out
+
+
+def test_a_json_report_stays_json_whatever_the_file_name(workdir: Path, run: Run) -> None:
+    import json
+
+    write(workdir, {"m/del\x7fand\x9bcsi.yaml": "apiVersion: v1\nkind: Service\n"})
+    result = run("validate", "m", "-o", "json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["files"][0]["path"] == "m/del\x7fand\x9bcsi.yaml"
+    assert "\x7f" not in result.out and "\x9b" not in result.out
