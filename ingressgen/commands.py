@@ -279,8 +279,13 @@ def init(
         if service_file == "-":
             text, display = sys.stdin.read(), "<stdin>"
         else:
+            from ingressgen.validation.reading.files import Unreadable, read_file
+
             try:
-                text = Path(service_file).read_text(encoding="utf-8")
+                # Read as manifests are: never a FIFO or a device, never more than 64 MiB.
+                text = read_file(service_file, b"").decode("utf-8")
+            except Unreadable as unreadable:
+                raise InputError(problems=[unreadable.problem]) from None
             except (OSError, UnicodeDecodeError) as error:
                 problem = Problem(Location(service_file), f"cannot read: {error}")
                 raise InputError(problems=[problem]) from None

@@ -195,3 +195,19 @@ def test_a_kind_that_is_no_name_has_no_schema(tmp_path: Path, api_version_and_ki
     result = validate("odd.yaml", "--validator", "embedded", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "no schema for" in result.stdout and "internal error" not in result.stderr
+
+
+def test_init_from_service_reads_only_regular_files(tmp_path: Path) -> None:
+    """`init --from-service /dev/zero` read until the memory ran out."""
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for name in ("/dev/zero", "pipe.yaml"):
+        result = subprocess.run(
+            [sys.executable, "-m", "ingressgen", "init", "--from-service", name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert f"error: {name}: not a regular file" in result.stderr
