@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ingressgen import interrupts
+from ingressgen.cli_types import ByteSize
 from ingressgen.diff import OUTPUT_FORMATS as DIFF_FORMATS
 from ingressgen.errors import (
     EXIT_BAD_INPUT,
@@ -19,6 +20,7 @@ from ingressgen.errors import (
     EXIT_INTERRUPTED,
     IngressgenError,
     InputError,
+    terminal_safe,
 )
 from ingressgen.explain import OUTPUT_FORMATS as EXPLAIN_FORMATS
 from ingressgen.findings import GATE_LEVELS
@@ -242,6 +244,12 @@ def render(
 @_paths_argument
 @_validate_version_option
 @_validation_options
+@click.option(
+    "--max-file-size",
+    type=ByteSize(),
+    metavar="SIZE",
+    help="Refuse, unread, a manifest file larger than this (e.g. 256MiB; default 64MiB).",
+)
 def validate(
     paths: tuple[Path, ...],
     kubernetes_version: str | None,
@@ -251,6 +259,7 @@ def validate(
     skip_kinds: tuple[str, ...],
     kubeconform_timeout: float,
     schema_locations: tuple[str, ...],
+    max_file_size: int | None,
 ) -> None:
     """Validate manifest files or folders ('-' reads standard input) with the schemas and rules."""
     from ingressgen import commands
@@ -265,6 +274,7 @@ def validate(
         skip_kinds=skip_kinds,
         kubeconform_timeout=kubeconform_timeout,
         schema_locations=schema_locations,
+        max_file_bytes=max_file_size,
     )
     _emit(report)
 
@@ -273,9 +283,9 @@ def _emit(report: CommandReport) -> NoReturn:
     """Notes to stderr, results to stdout, then the report's exit code."""
     try:
         for note in report.notes:
-            click.echo(note, err=True)
+            click.echo(terminal_safe(note), err=True)
         for line in report.lines:
-            click.echo(line)
+            click.echo(terminal_safe(line))
         sys.stdout.flush()
     except BrokenPipeError:
         pass  # the reader has gone (`| head`): what it read is what it wanted
@@ -679,7 +689,7 @@ def _run(argv: list[str] | None) -> int:
         return 2
     except IngressgenError as error:
         for line in error.lines():
-            click.echo(f"error: {line}" if line else "error", err=True)
+            click.echo(f"error: {terminal_safe(line)}" if line else "error", err=True)
         return error.exit_code
     except Exception:
         if os.environ.get(DEBUG_ENV):

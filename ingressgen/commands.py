@@ -252,11 +252,14 @@ def validate(
     skip_kinds: Sequence[str] = (),
     kubeconform_timeout: float = 120.0,
     schema_locations: Sequence[str] = (),
+    max_file_bytes: int | None = None,
 ) -> CommandReport:
     from ingressgen.validation.manifests import validate_manifests
 
     version = kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    settings = _settings(validator, crd_files, skip_kinds, kubeconform_timeout, schema_locations)
+    settings = _settings(
+        validator, crd_files, skip_kinds, kubeconform_timeout, schema_locations
+    )._replace(max_file_bytes=max_file_bytes)
     return _report(validate_manifests(paths, version, settings), output)
 
 
@@ -305,8 +308,13 @@ def init(
         if service_file == "-":
             text, display = sys.stdin.read(), "<stdin>"
         else:
+            from ingressgen.validation.reading.files import Unreadable, read_file
+
             try:
-                text = Path(service_file).read_text(encoding="utf-8")
+                # Read as manifests are: never a FIFO or a device, never more than 64 MiB.
+                text = read_file(service_file, b"").decode("utf-8")
+            except Unreadable as unreadable:
+                raise InputError(problems=[unreadable.problem]) from None
             except (OSError, UnicodeDecodeError) as error:
                 problem = Problem(Location(service_file), f"cannot read: {error}")
                 raise InputError(problems=[problem]) from None

@@ -50,6 +50,51 @@ def shown_file_name(name: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
+# Messages show values, never a whole long one: a 1 MiB string or a 5,000-digit number in a
+# file is cut to its start and its length.
+VALUE_SHOWN = 200
+MESSAGE_SHOWN = 2000
+# A long run without a space, and the punctuation that ends it (kept: `KIND/NAME:`).
+_LONG_RUN = re.compile(rf"(\S{{{VALUE_SHOWN + 1},}}?)([:,;)\]]?)(?=\s|$)")
+
+
+def shown_value(value: object) -> str:
+    """`repr(value)` as messages show it: at most VALUE_SHOWN characters of it."""
+    text = repr(value)
+    if len(text) <= VALUE_SHOWN:
+        return text
+    return f"{text[: VALUE_SHOWN - 3]}... ({len(text)} characters)"
+
+
+def bounded(message: str) -> str:
+    """A message with every run of more than VALUE_SHOWN characters without a space (a value
+    it quotes) cut to its start and length, and the whole at most MESSAGE_SHOWN characters."""
+    if len(message) <= VALUE_SHOWN:
+        return message
+    message = _LONG_RUN.sub(
+        # Cut to VALUE_SHOWN with its "...", so that a message bounded twice is cut once.
+        lambda run: f"{run[1][: VALUE_SHOWN - 3]}... ({len(run[1])} characters){run[2]}",
+        message,
+    )
+    if len(message) > MESSAGE_SHOWN:
+        message = f"{message[:MESSAGE_SHOWN]}... ({len(message)} characters)"
+    return message
+
+
+# What a terminal acts on (escape sequences, a bell, a carriage return that overwrites the line)
+# and lone surrogates (undecodable bytes of a file name), which cannot be written at all.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as the CLI prints it: every control character but line feed and tab written
+    escaped, whatever put it there (a file name, a value quoted in a message)."""
+    if _UNPRINTABLE.search(text) is None:
+        return text
+    # \uXXXX: read the same in a message and valid inside a JSON report's strings.
+    return _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -91,8 +136,9 @@ class Problem:
 
     def __str__(self) -> str:
         if self.field_path:
-            return f"{self.location}: {format_field_path(self.field_path)}: {self.message}"
-        return f"{self.location}: {self.message}"
+            text = f"{format_field_path(self.field_path)}: {self.message}"
+            return f"{self.location}: {bounded(text)}"
+        return f"{self.location}: {bounded(self.message)}"
 
 
 class IngressgenError(Exception):

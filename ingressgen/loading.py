@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ingressgen.errors import InputError, Location, Problem, ProblemCollector, tagged
+from ingressgen.errors import (
+    VALUE_SHOWN,
+    InputError,
+    Location,
+    Problem,
+    ProblemCollector,
+    shown_value,
+    tagged,
+)
 from ingressgen.findings import Finding
 from ingressgen.overlays import (
     EXTENDS,
@@ -26,6 +34,7 @@ from ingressgen.overlays import (
 )
 from ingressgen.plan import LoadedProfile
 from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
+from ingressgen.profile_files import read_profile_prefix, read_profile_text
 from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
@@ -141,11 +150,7 @@ class _Reader:
         key = os.path.abspath(file)
         if key not in self._files:
             display = display_path(file)
-            try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                problem = Problem(Location(display), f"cannot read: {error}")
-                raise InputError(problems=[problem]) from None
+            text = read_profile_text(file, display)
             stream = ParsedStream(text)
             raw = load_documents(text, display)
             self._files[key] = [
@@ -239,7 +244,7 @@ def _profile_documents(file: Path, named: bool, reader: _Reader) -> list[Documen
     if named:
         if not documents:
             message = "holds no YAML document; a profile file holds one or more profiles"
-            raise InputError(problems=[Problem(Location(display_path(file)), message)])
+            raise InputError(problems=[Problem(Location(display_path(file), 1, 1), message)])
         strangers = [d for d in documents if not is_profile_document(d.data)]
         if strangers:
             # One clear error per document instead of every field of a foreign object.
@@ -273,10 +278,9 @@ def _not_a_profile(document: Document) -> Problem:
 
 
 def _mentions_profile(file: Path) -> bool:
-    try:
-        return PROFILE_GROUP in file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True
+    # A file that cannot even be looked at (a FIFO, no permission) is reported, not skipped.
+    prefix = read_profile_prefix(file)
+    return prefix is None or PROFILE_GROUP in prefix
 
 
 def load_profile_file(file: Path, options: LoadOptions) -> LoadedProfile | None:
@@ -354,12 +358,12 @@ def _translate(error: ErrorDetails, positions: SourcePositions, data: Any) -> Pr
         return Problem(positions.locate(path, at_key=True), _unknown_field(path), path)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        message = f"{value!r} is not valid; expected one of: {expected}"
+        message = f"{shown_value(value)} is not valid; expected one of: {expected}"
         if path == ("apiVersion",) or path == ("kind",):
             message += f" (a profile starts with apiVersion: {API_VERSION}, kind: {PROFILE_KIND})"
         return Problem(positions.locate(path), message, path)
     if kind in _TYPE_NAMES:
-        message = f"{value!r} is not {_TYPE_NAMES[kind]}"
+        message = f"{shown_value(value)} is not {_TYPE_NAMES[kind]}"
         if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
             message += f'; it was read as a number: quote it ("{value}")'
         if kind == "string_type" and isinstance(value, bool):
@@ -373,6 +377,8 @@ def _translate(error: ErrorDetails, positions: SourcePositions, data: Any) -> Pr
         limit = error.get("ctx", {}).get("max_length")
         return Problem(positions.locate(path), f"is longer than {limit} characters", path)
     message = error["msg"].removeprefix("Value error, ")
+    if isinstance(value, str) and len(value) > VALUE_SHOWN:
+        message = message.replace(repr(value), shown_value(value))  # validators quote it whole
     return Problem(positions.locate(path), message, path)
 
 
@@ -380,7 +386,7 @@ def _unknown_field(path: tuple[str | int, ...]) -> str:
     name = str(path[-1])
     known = sorted(_fields_at(Profile, path[:-1]))
     hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    message = f"unknown field {name!r}"
+    message = f"unknown field {shown_value(name)}"
     if hint:
         message += f" (did you mean {hint[0]!r}?)"
     if known:

@@ -11,6 +11,7 @@ from ingressgen.profile_types import (
     DEFAULT_CLOUDFLARED_IMAGE,
     DNS1123Label,
     DNS1123Subdomain,
+    FreeText,
     GoDuration,
     Image,
     Port,
@@ -28,18 +29,18 @@ class AccessSettings(StrictModel):
         "Cf-Access-Jwt-Assertion header) is missing, not signed for teamName or for none of "
         "audTag, instead of passing it on (403 Forbidden). Default false.",
     )
-    team_name: str | None = Field(
+    team_name: FreeText | None = Field(
         default=None,
         description="The Zero Trust team whose keys sign the token, the <team> of "
         "<team>.cloudflareaccess.com; with required and audTag, cloudflared refuses the config "
         "without it.",
     )
-    aud_tag: list[str] | None = Field(
+    aud_tag: list[FreeText] | None = Field(
         default=None,
         description="Audience (AUD) tags of the Access applications whose tokens are "
         "accepted: a token must carry at least one of them.",
     )
-    environment: str | None = Field(
+    environment: FreeText | None = Field(
         default=None,
         description="fed: the team is in Cloudflare's FedRAMP environment "
         "(<team>.fed.cloudflareaccess.com). Default: the commercial one.",
@@ -49,7 +50,7 @@ class AccessSettings(StrictModel):
 class IPRule(StrictModel):
     """One allow or deny rule of cloudflared's SOCKS proxy."""
 
-    prefix: str | None = Field(
+    prefix: FreeText | None = Field(
         default=None,
         description="The destination addresses the rule matches, as a CIDR (required).",
     )
@@ -98,12 +99,12 @@ class OriginRequest(StrictModel):
         description="How long an idle kept connection lives before cloudflared closes it. "
         "Default 1m30s. An upgraded WebSocket is not idle-pooled, so this does not cut it.",
     )
-    http_host_header: str | None = Field(
+    http_host_header: FreeText | None = Field(
         default=None,
         description="The Host header cloudflared sends to the Service instead of the client's. "
         "Default: the client's Host.",
     )
-    origin_server_name: str | None = Field(
+    origin_server_name: FreeText | None = Field(
         default=None,
         description="The hostname the Service's TLS certificate must carry (and the SNI sent). "
         "Default: the host of the Service URL.",
@@ -114,7 +115,7 @@ class OriginRequest(StrictModel):
         description="true: send the request's Host as the TLS server name (SNI) to the Service. "
         "Default false.",
     )
-    ca_pool: str | None = Field(
+    ca_pool: FreeText | None = Field(
         default=None,
         description="A CA bundle file inside the cloudflared pod for the Service's certificate. "
         "Refused (cloudflare-ca-pool-unmounted): nothing mounts a bare path, so set originCA "
@@ -136,7 +137,7 @@ class OriginRequest(StrictModel):
         description="true: the rule becomes a jump host that ignores the Service; ingressgen "
         "refuses it, since it exposes the Service. Default false.",
     )
-    proxy_address: str | None = Field(
+    proxy_address: FreeText | None = Field(
         default=None,
         description="Listen address of the local proxy cloudflared starts for non-HTTP "
         "origins. Default 127.0.0.1.",

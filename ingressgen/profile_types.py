@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -132,6 +133,43 @@ TargetPort = Annotated[
 ]
 
 
+# What kubectl refuses in a value, escaped or not (its YAML reader takes no C0 or C1 control
+# character but tab, line feed and NEL, U+0085, a YAML line break), and what is no text at all:
+# DEL and the Unicode non-characters. Line separators, byte-order marks and bidi controls are
+# text: they pass, and read back equal.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+_NOT_TEXT_PATTERN = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x84\\x86-\\x9f]*$"
+
+
+def _validate_free_text(value: str) -> str:
+    at = _first_non_text(value)
+    if at is not None:
+        kind = "control character" if unicodedata.category(value[at]) == "Cc" else "non-character"
+        raise ValueError(
+            f"holds the {kind} U+{ord(value[at]):04X} at character {at + 1}; kubectl refuses "
+            "it in a manifest (tab and line breaks are fine): write the value without it"
+        )
+    return value
+
+
+def _first_non_text(value: str) -> int | None:
+    found = _NOT_TEXT.search(value)
+    if found:
+        return found.start()
+    if not value.isascii():  # U+1FFFE, U+1FFFF, ... U+10FFFF: the last two of every plane
+        for index, character in enumerate(value):
+            if ord(character) > 0xFFFF and ord(character) & 0xFFFE == 0xFFFE:
+                return index
+    return None
+
+
+FreeText = Annotated[
+    str,
+    AfterValidator(_validate_free_text),
+    WithJsonSchema({"type": "string", "pattern": _NOT_TEXT_PATTERN}),
+]
+
+
 def _validate_labels(value: dict[str, str]) -> dict[str, str]:
     for key, label_value in value.items():
         if not names.is_qualified_name(key):
@@ -166,7 +204,32 @@ def _validate_annotations(value: dict[str, str]) -> dict[str, str]:
 
 
 Labels = Annotated[dict[str, str], AfterValidator(_validate_labels)]
-Annotations = Annotated[dict[str, str], AfterValidator(_validate_annotations)]
+
+
+def _validate_annotation_text(value: str) -> str:
+    for character in _YAML11_LINE_BREAKS:
+        if character in value:
+            raise ValueError(
+                f"holds U+{ord(character):04X} at character {value.index(character) + 1}, a line "
+                "break in YAML 1.1 but not in 1.2: `kubectl kustomize` rewrites it (into a space "
+                "or a line break and indentation), so the object would not carry this value; "
+                "write a line feed instead, or leave it out"
+            )
+    return value
+
+
+# NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. Written escaped, they read back equal everywhere but
+# through kustomize, whose writer puts them raw into quoted scalars. (In the cloudflared config
+# they are escaped inside a block of text that kustomize never rewrites, so they pass there.)
+_YAML11_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+AnnotationText = Annotated[
+    FreeText,
+    AfterValidator(_validate_annotation_text),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"}
+    ),
+]
+Annotations = Annotated[dict[str, AnnotationText], AfterValidator(_validate_annotations)]
 Selector = Annotated[
     dict[str, str],
     AfterValidator(_validate_labels),

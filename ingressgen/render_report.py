@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ingressgen.errors import Location, Problem
+from ingressgen.errors import Location, Problem, bounded
 from ingressgen.findings import Finding, Level
 from ingressgen.validation import reports
 from ingressgen.validation.findings import ValidationRun
@@ -78,7 +78,7 @@ def _finding_json(finding: Finding) -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "level": str(finding.level),
-        "message": finding.message,
+        "message": bounded(finding.message),
         **_position(finding.location),
         "profiles": list(finding.profiles),
     }

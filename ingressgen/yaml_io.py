@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
+from ingressgen.nesting import TooDeep, check_depth
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -135,8 +136,11 @@ def _cut(text: str, limit: int = 40) -> str:
     )
 
 
-def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
-    """Turn a PyYAML error into a located problem."""
+def yaml_error_problem(error: yaml.YAMLError, file: str, text: str | bytes = "") -> Problem:
+    """Turn a PyYAML error into a located problem (`text`: what was read, to place an
+    unacceptable character, which PyYAML reports by its offset only)."""
+    if isinstance(error, yaml.reader.ReaderError):
+        return _reader_problem(error, file, text)
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
@@ -150,12 +154,29 @@ def yaml_error_problem(error: yaml.YAMLError, file: str) -> Problem:
     return Problem(Location(file, mark.line + 1, mark.column + 1), message)
 
 
+def _reader_problem(error: yaml.reader.ReaderError, file: str, text: str | bytes) -> Problem:
+    message = f"not valid YAML: the character U+{error.character:04X}: {error.reason}"
+    if not text or not 0 <= error.position <= len(text):
+        return Problem(Location(file), message)
+    # The offset counts characters in a text, bytes in a byte string (then only ASCII is sure).
+    before = text[: error.position]
+    if isinstance(before, bytes):
+        before = before.decode("utf-8", "replace")
+    line_start = before.rfind("\n") + 1
+    return Problem(Location(file, before.count("\n") + 1, len(before) - line_start + 1), message)
+
+
 def load_documents(text: str, file: str) -> list[Any]:
     """All documents of a YAML stream; InputError with the position on bad YAML."""
     try:
+        check_depth(text, MAX_PROFILE_DEPTH)
         return list(yaml.load_all(text, Loader=ProfileLoader))
+    except TooDeep as error:
+        message = f"{error}; a profile is a few levels of mappings and lists"
+        where = Location(file, error.line, error.column)
+        raise InputError(problems=[Problem(where, message)]) from None
     except yaml.YAMLError as error:
-        raise InputError(problems=[yaml_error_problem(error, file)]) from None
+        raise InputError(problems=[yaml_error_problem(error, file, text)]) from None
 
 
 def locate_in_tree(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, dump, metallb_profile, write
+from tests.conftest import Result, cloudflare_profile, dump, metallb_profile, write
 
 Run = Callable[..., Result]
 
@@ -158,3 +158,121 @@ def test_words_that_only_mention_secrets_pass(workdir: Path, run: Run) -> None:
     annotations = {"docs": "the password is in the Secret chat-db", "token-ttl": "3600"}
     write(workdir, {"p/a.yaml": metallb_profile(**{"metadata.annotations": annotations})})
     assert run("render", "p").code == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("a\x7fb", "control character U+007F at character 2"),
+        ("a\x9bb", "control character U+009B at character 2"),
+        ("ab\x00", "control character U+0000 at character 3"),
+        ("\rx", "control character U+000D at character 1"),
+        ("a\ufffe", "non-character U+FFFE at character 2"),
+        ("a\U0010ffff", "non-character U+10FFFF at character 2"),
+        ("tab\tand\nline\ufeff\u202e\u200b fine", None),
+    ],
+)
+def test_characters_kubectl_refuses_are_refused_at_the_profile(
+    workdir: Path, run: Run, value: str, refused: str | None
+) -> None:
+    origin = {"httpHostHeader": value, "access": {"audTag": ["ok", value]}}
+    write(
+        workdir,
+        {
+            "p/a.yaml": metallb_profile(**{"metadata.annotations": {"note": value}}),
+            "p/b.yaml": cloudflare_profile(
+                **{"metadata.name": "cf", "spec.cloudflareTunnel.originRequest": origin}
+            ),
+        },
+    )
+    result = run("render", "p")
+    if refused is None:
+        assert result.code == 0, result.err
+        return
+    assert result.code == 2
+    assert f"p/a.yaml:7:11: metadata.annotations.note: holds the {refused}" in result.err
+    assert "spec.cloudflareTunnel.originRequest.httpHostHeader: holds the" in result.err
+    assert "spec.cloudflareTunnel.originRequest.access.audTag[1]: holds the" in result.err
+    assert not (workdir / "out").exists()
+
+
+def test_a_long_value_is_never_printed_whole(workdir: Path, run: Run) -> None:
+    long_host = "x" * 5000
+    profile = metallb_profile(**{"spec.hostname": long_host, "spec.protocol": "y " * 3000})
+    profile["spec"]["z" * 3000] = 1
+    write(workdir, {"p/a.yaml": profile})
+    for output in ("text", "json", "github"):
+        result = run("render", "p", "-o", output)
+        assert result.code == 2
+        assert "(5002 characters)" in result.err + result.out  # the hostname, cut
+        assert "(3002 characters)" in result.err + result.out  # the unknown field's name
+        for line in (result.err + result.out).splitlines():
+            assert len(line) < 2500, line[:100]
+
+
+def test_a_long_value_in_a_manifest_is_never_printed_whole(workdir: Path, run: Run) -> None:
+    name = "a" * 5000
+    text = (
+        f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: {'b' * 4000}\n"
+    )
+    write(workdir, {"m/svc.yaml": text + "\n"})
+    for output in ("text", "json", "github"):
+        result = run("validate", "m", "-o", output)
+        assert result.code == 1
+        assert "... (4002 characters)" in result.out and "b" * 201 not in result.out
+        assert "a" * 201 not in result.out.replace(f'"name": "{name}"', "")
+
+
+def test_a_file_name_with_a_terminal_escape_is_escaped_in_github_annotations(
+    workdir: Path, run: Run
+) -> None:
+    name = "p/title\x1b]0;pwned\x07.yaml"
+    write(workdir, {name: metallb_profile(**{"spec.service.port": 0})})
+    result = run("render", "p", "-o", "github")
+    assert result.code == 2
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "file=p/title\\x1b]0;pwned\\x07.yaml" in result.out
+
+
+def test_yaml_11_line_breaks_are_refused_in_annotations_only(workdir: Path, run: Run) -> None:
+    """kustomize writes NEL, LS and PS raw into quoted scalars and so changes the value; in
+    cloudflared's config, a block of text kustomize leaves alone, they read back equal."""
+    value = "a\x85b\u2028c\u2029d"
+    origin = {"httpHostHeader": value}
+    write(
+        workdir,
+        {
+            "p/a.yaml": metallb_profile(**{"metadata.annotations": {"note": value}}),
+            "p/b.yaml": cloudflare_profile(
+                **{"metadata.name": "cf", "spec.cloudflareTunnel.originRequest": origin}
+            ),
+        },
+    )
+    result = run("render", "p")
+    assert result.code == 2
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith("error: p/a.yaml:7:11: metadata.annotations.note: holds U+0085 at")
+    assert "`kubectl kustomize` rewrites it" in line
+
+
+def test_a_terminal_escape_in_a_file_name_never_reaches_the_terminal(
+    workdir: Path, run: Run
+) -> None:
+    """Findings quote a profile's file name in their text; every printed line is escaped."""
+    write(workdir, {"p/bell\x07\x1b]0;title\x9b.yaml": metallb_profile()})
+    result = run("render", "p")
+    assert result.code == 0, result.err
+    assert "p/bell\\u0007\\u001b]0;title\\u009b.yaml" in result.err
+    for control in ("\x07", "\x1b", "\x9b"):
+        assert control not in result.err + result.out
+
+
+def test_a_json_report_stays_json_whatever_the_file_name(workdir: Path, run: Run) -> None:
+    import json
+
+    write(workdir, {"m/del\x7fand\x9bcsi.yaml": "apiVersion: v1\nkind: Service\n"})
+    result = run("validate", "m", "-o", "json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["files"][0]["path"] == "m/del\x7fand\x9bcsi.yaml"
+    assert "\x7f" not in result.out and "\x9b" not in result.out

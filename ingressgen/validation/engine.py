@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ingressgen.errors import InputError
+from ingressgen.errors import InputError, shown_value
 from ingressgen.validation.findings import OBJECT_RULE, SCHEMA_RULE, Finding
 from ingressgen.validation.rules import check_object
 from ingressgen.validation.schemas.backends import EmbeddedSchemas, SchemaBackend, identity
@@ -87,6 +87,9 @@ class Checker:
                     "with apiVersion, kind and metadata)"
                 )
                 verdicts[index] = Verdict([Finding((), message, OBJECT_RULE)])
+            elif odd := _not_text_identity(obj):
+                # No schema or rule can be looked up for it, and rules compare these as text.
+                verdicts[index] = Verdict(odd)
             elif isinstance(obj.get("kind"), str) and obj["kind"] in self.settings.skip_kinds:
                 verdicts[index] = Verdict([], skipped=True)
             elif (problem := self._schema_problem(obj, kubernetes_version)) is not None:
@@ -107,3 +110,17 @@ class Checker:
             return None  # a --crd schema comes first and is always usable
         problem = self._precheck.problem(kubernetes_version, gvk)
         return None if problem is None else problem.message
+
+
+def _not_text_identity(obj: dict[str, Any]) -> list[Finding]:
+    """A finding for an apiVersion or kind that is there but not a string (`kind: [a]`)."""
+    return [
+        Finding(
+            (field,),
+            f"{shown_value(obj[field])} is not a string; {field} names the object's type, "
+            "e.g. apiVersion: apps/v1, kind: Deployment",
+            OBJECT_RULE,
+        )
+        for field in ("apiVersion", "kind")
+        if field in obj and not isinstance(obj[field], str)
+    ]

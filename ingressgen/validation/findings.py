@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ingressgen.errors import CheckFailed, Location, Problem, format_field_path
+from ingressgen.errors import CheckFailed, Location, Problem, bounded, format_field_path
 
 FieldPath = tuple[str | int, ...]
 
@@ -179,7 +179,7 @@ class ValidationRun:
 
 def finding_text(result: ObjectResult, finding: Finding) -> str:
     """`KIND/NAME: field.path: message (rule)`, plus the profile it came from under render."""
-    text = f"{result.label}: {finding}"
+    text = bounded(f"{result.label}: {finding}")
     origin = result.origin
     if origin is not None:
         text += f" [from {origin}, Kubernetes {result.kubernetes_version}]"

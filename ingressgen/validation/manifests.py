@@ -33,6 +33,7 @@ from ingressgen.validation.reading.files import (
     parse,
     piece_documents,
     read_file,
+    set_max_file_bytes,
     work_items,
 )
 from ingressgen.validation.settings import ValidationSettings, embedded_schemas_chosen
@@ -187,13 +188,16 @@ def _checker(settings: ValidationSettings, kubernetes_version: str) -> Checker:
 
 def serve_job(job: Any, taken: Iterator[int]) -> list[Any]:
     """The worker's side of `_check_split`: check the chunks it takes, as plain data."""
-    files, size, kubernetes_version, (validator, crd_files, skip_kinds, locations) = job
+    files, size, kubernetes_version, plain = job
+    validator, crd_files, skip_kinds, locations, max_bytes = plain
     settings = ValidationSettings(
         validator,
         tuple(Path(p) for p in crd_files),
         frozenset(skip_kinds),
         schema_locations=tuple(locations),
+        max_file_bytes=max_bytes,
     )
+    set_max_file_bytes(max_bytes)
     checker = _checker(settings, kubernetes_version)
     chunks = _chunks(files, size)
     return [(n, _plain(_check_files(chunks[n], kubernetes_version, checker))) for n in taken]
@@ -218,6 +222,7 @@ def _check_split(
         tuple(str(p) for p in settings.crd_files),
         tuple(sorted(settings.skip_kinds)),
         settings.schema_locations,
+        settings.max_file_bytes,
     )
     try:
         worker.submit((list(items), size, kubernetes_version, plain_settings), len(chunks))
@@ -260,6 +265,7 @@ def validate_manifests(
     paths: Sequence[Path], kubernetes_version: str, settings: ValidationSettings | None = None
 ) -> ValidationRun:
     settings = settings or ValidationSettings()
+    set_max_file_bytes(settings.max_file_bytes)
     split = False
     try:
         files = discover_manifests(paths)

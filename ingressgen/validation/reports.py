@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ingressgen.errors import Location, Problem, format_field_path
+from ingressgen.errors import Location, Problem, bounded, format_field_path, shown_file_name
 from ingressgen.validation.findings import (
     WARNING,
     FileResult,
@@ -62,7 +62,7 @@ def _position(location: Location) -> dict[str, int]:
 def _finding_json(result: ObjectResult, finding: Finding) -> dict[str, Any]:
     entry = {
         "path": format_field_path(finding.path),
-        "message": finding.message,
+        "message": bounded(finding.message),
         "rule": finding.rule,
         **_position(result.location_of(finding)),
     }
@@ -91,7 +91,7 @@ def _object_json(result: ObjectResult) -> dict[str, Any]:
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
-    return {"message": problem.message, **_position(problem.location)}
+    return {"message": bounded(problem.message), **_position(problem.location)}
 
 
 def json_report(run: ValidationRun) -> str:
@@ -130,13 +130,14 @@ def _escape_property(value: str) -> str:
 
 
 def annotation(level: str, location: Location, title: str, message: str) -> str:
-    properties = [f"file={_escape_property(location.file)}"]
+    # Escaped: a file name with a terminal escape sequence in it must not reach the terminal.
+    properties = [f"file={_escape_property(shown_file_name(location.file))}"]
     if location.line is not None:
         properties.append(f"line={location.line}")
     if location.column is not None:
         properties.append(f"col={location.column}")
     properties.append(f"title={_escape_property(title)}")
-    return f"::{level} {','.join(properties)}::{_escape_data(message)}"
+    return f"::{level} {','.join(properties)}::{_escape_data(bounded(message))}"
 
 
 def github_lines(run: ValidationRun) -> list[str]:

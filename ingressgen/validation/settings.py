@@ -29,6 +29,8 @@ class ValidationSettings(NamedTuple):
     skip_kinds: frozenset[str] = frozenset()
     kubeconform_timeout: float = 120.0  # seconds; see schemas/child.py
     schema_locations: tuple[str, ...] = ()  # --schema-location values, as given
+    # `--max-file-size`: None keeps reading.files.MAX_FILE_BYTES.
+    max_file_bytes: int | None = None
 
 
 def _executable(path: str) -> bool:

@@ -13,6 +13,7 @@ import stat
 from collections.abc import Sequence
 
 from ingressgen.errors import Location, Problem
+from ingressgen.nesting import TooDeep, check_depth
 from ingressgen.validation.reading.documents import (
     Document,
     JSONNumberTooLarge,
@@ -27,12 +28,26 @@ STDIN_NAME = "<stdin>"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 # A stream this long is cut into pieces of this many documents.
 SPLIT_STREAM_BYTES = 64 * 1024
+# Deeper than any object's fields (a CRD's schema included) and shallow enough that every reader
+# and check that recurses (yaml-rs, ruamel.yaml for positions, the json module) has room.
+MAX_DEPTH = 128
 DOCUMENTS_PER_PIECE = 4
+
+
+_max_file_bytes = MAX_FILE_BYTES
+
+
+def set_max_file_bytes(limit: int | None) -> None:
+    """`--max-file-size` for this process's reads (None: the default)."""
+    global _max_file_bytes
+    _max_file_bytes = MAX_FILE_BYTES if limit is None else limit
 
 
 def read_file(name: str, stdin: bytes) -> bytes:
     """The bytes of a file, or of standard input (read once, by the caller)."""
     if name == STDIN_NAME:
+        if len(stdin) > _max_file_bytes:
+            _refuse_size(name)
         return stdin
     # os.read: a buffered file object costs more than the read itself for small files.
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
@@ -40,12 +55,12 @@ def read_file(name: str, stdin: bytes) -> bytes:
     try:
         _refuse_unless_plain_file(name, os.fstat(descriptor))
         chunks, total = [], 0
-        while total <= MAX_FILE_BYTES and (chunk := os.read(descriptor, 1 << 20)):
+        while total <= _max_file_bytes and (chunk := os.read(descriptor, 1 << 20)):
             chunks.append(chunk)
             total += len(chunk)
     finally:
         os.close(descriptor)
-    if total > MAX_FILE_BYTES:  # it grew while it was read
+    if total > _max_file_bytes:  # it grew while it was read
         _refuse_size(name)
     return b"".join(chunks)
 
@@ -54,14 +69,24 @@ def _refuse_unless_plain_file(name: str, status: os.stat_result) -> None:
     if not stat.S_ISREG(status.st_mode):
         message = "not a regular file (a FIFO, device or socket): only files are read"
         raise Unreadable(Problem(Location(name), message))
-    if status.st_size > MAX_FILE_BYTES:
+    if status.st_size > _max_file_bytes:
         _refuse_size(name)
 
 
 def _refuse_size(name: str) -> None:
-    limit = MAX_FILE_BYTES // (1024 * 1024)
-    message = f"larger than {limit} MiB, more than any manifest file: not read"
+    message = (
+        f"larger than {shown_size(_max_file_bytes)}, the most --max-file-size lets a manifest "
+        "file be: not read"
+    )
     raise Unreadable(Problem(Location(name), message))
+
+
+def shown_size(size: int) -> str:
+    """A byte count as the README and --max-file-size write it: 64 MiB, 512 KiB, 100 bytes."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 class Unreadable(Exception):
@@ -74,6 +99,7 @@ class Unreadable(Exception):
 
 def parse(name: str, data: bytes) -> list[Document]:
     """The file's documents; raises Unreadable when it is not valid YAML (or JSON)."""
+    refuse_if_too_deep(name, data)
     try:
         if name.endswith(".json"):
             return read_json(data)
@@ -96,6 +122,14 @@ def parse(name: str, data: bytes) -> list[Document]:
     return read_with_pyyaml(name, data) if documents is None else documents
 
 
+def refuse_if_too_deep(name: str, data: bytes | str) -> None:
+    try:
+        check_depth(data, MAX_DEPTH)
+    except TooDeep as error:
+        message = f"{error}; no Kubernetes object nests that deep"
+        raise Unreadable(Problem(Location(name, error.line, error.column), message)) from None
+
+
 def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
     """PyYAML reads what the fast reader leaves. Imported here, only when a text needs it: on
     a corpus the fast reader takes whole, `validate` never pays for importing PyYAML."""
@@ -107,7 +141,7 @@ def read_with_pyyaml(name: str, data: bytes) -> list[Document]:
     try:
         return read_yaml(data)
     except yaml.YAMLError as error:
-        raise Unreadable(yaml_error_problem(error, name)) from None
+        raise Unreadable(yaml_error_problem(error, name, data)) from None
 
 
 # Part of a long stream: (file, hash of its text, start, end, index of its first document, its
@@ -136,6 +170,8 @@ def work_items(files: Sequence[str]) -> list[Item]:
         try:
             long = not name.endswith(".json") and os.stat(name).st_size >= SPLIT_STREAM_BYTES
             text = stream_text(name, fresh=True) if long else None
+            if text is not None:
+                refuse_if_too_deep(name, text)  # its pieces skip `parse`
         except (OSError, Unreadable):
             text = None  # reported when the file is read
         pieces = stream_pieces(text, DOCUMENTS_PER_PIECE) if text is not None else None

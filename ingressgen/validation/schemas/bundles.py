@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import marshal
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -153,11 +154,23 @@ def source_schema(kubernetes_version: str, gvk: GroupVersionKind) -> dict[str, A
     return bounded
 
 
+# What the parts of a kind's identity can be (DNS subdomain groups, alphanumeric versions and
+# kinds), with room to spare.
+_PLAIN_GROUP = re.compile(r"[a-z0-9.-]{0,253}")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]{1,63}")
+
+
 def _may_exist(kubernetes_version: str, gvk: GroupVersionKind) -> bool:
     """A cheap test (one stat) before anything is read: is there any schema for this kind?"""
     group, version, kind = gvk
     if (group, version, kind.lower()) in _own_crd_files():
         return True
+    if not _PLAIN_GROUP.fullmatch(group) or not (
+        _PLAIN_NAME.fullmatch(version or "-") and _PLAIN_NAME.fullmatch(kind or "-")
+    ):
+        # Not a name any schema has; and these parts become file names (of the schema, of
+        # its cache entry): `../` in a kind must never reach the file system, nor 300 letters.
+        return False
     folder = strict_schema_folder(kubernetes_version)
     return (folder / schema_file_name(group, version, kind)).is_file()
 

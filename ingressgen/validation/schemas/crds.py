@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.validation.reading.files import Unreadable, read_file
+from ingressgen.validation.reading.files import Unreadable, read_file, refuse_if_too_deep
 from ingressgen.validation.reading.loader import read_yaml
 from ingressgen.validation.schemas.crd_schema import (
     iter_crd_versions,
@@ -66,7 +66,10 @@ def crd_files(paths: Sequence[Path]) -> list[Path]:
 def _crd_documents(path: Path) -> Iterator[tuple[int, Any]]:
     shown = path.as_posix()
     try:
-        data = read_file(shown, b"")  # a regular file of at most 64 MiB: never a FIFO's wait
+        # Read as manifests are: a regular file, bounded in size and depth (a FIFO or a
+        # device is never waited on or read, a deep schema never reaches a recursive reader).
+        data = read_file(shown, b"")
+        refuse_if_too_deep(shown, data)
     except OSError as error:
         problem = Problem(Location(shown), f"cannot read --crd file: {error}")
         raise InputError(problems=[problem]) from None
