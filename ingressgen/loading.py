@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ingressgen.errors import InputError, Location, Problem, ProblemCollector, tagged
+from ingressgen.fast_profiles import read_profile_documents
 from ingressgen.findings import Finding
 from ingressgen.overlays import (
     EXTENDS,
@@ -135,6 +136,14 @@ class _Reader:
 
     def __init__(self) -> None:
         self._files: dict[str, list[Document]] = {}
+        self._roots: dict[Path, Path] = {}
+
+    def repository_root(self, folder: Path) -> Path:
+        """`repository_root`, looked up once per folder: a folder of 1,000 profiles would
+        otherwise test every parent for `.git` 1,000 times."""
+        if folder not in self._roots:
+            self._roots[folder] = repository_root(folder)
+        return self._roots[folder]
 
     def documents(self, file: Path) -> list[Document]:
         """The file's documents (empty ones left out), or InputError located in it."""
@@ -147,7 +156,9 @@ class _Reader:
                 problem = Problem(Location(display), f"cannot read: {error}")
                 raise InputError(problems=[problem]) from None
             stream = ParsedStream(text)
-            raw = load_documents(text, display)
+            raw = read_profile_documents(text)
+            if raw is None:  # not provably read alike: PyYAML reads it, and says what is wrong
+                raw = load_documents(text, display)
             self._files[key] = [
                 Document(file, display, index, data, SourcePositions(display, text, index, stream))
                 for index, data in enumerate(raw)
@@ -297,7 +308,7 @@ def _load_document(
     if document.own_kind == BASE_KIND:
         # A base is checked only as part of the profiles built on it.
         return None
-    root = repository_root(document.file.parent)
+    root = reader.repository_root(document.file.parent)
     resolved = resolve(document, reader.base, root)
     data = resolved.data
     positions: SourcePositions = document.positions

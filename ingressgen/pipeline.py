@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,9 +37,13 @@ from ingressgen.validation.findings import (
     ValidationFailed,
     ValidationRun,
 )
+from ingressgen.validation.reading.fast_reader import read_documents
 from ingressgen.validation.reading.positions import StreamPositions
 from ingressgen.validation.settings import ValidationSettings
 from ingressgen.yaml_io import StrictLoader
+
+# The start of a date, which PyYAML's StrictLoader builds as a `date` and yaml-rs keeps as text.
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]")
 
 
 @dataclass(frozen=True)
@@ -170,13 +175,7 @@ def _refuse_shared_folders(profiles: Sequence[LoadedProfile]) -> None:
 def render_object(planned: PlannedObject) -> RenderedObject:
     """Render one object and prove the text holds exactly that object and nothing else."""
     text = render_template(planned.template, planned.context)
-    try:
-        documents = [d for d in yaml.load_all(text, Loader=StrictLoader) if d is not None]
-    except yaml.YAMLError as error:
-        raise InternalError(
-            f"rendered {planned.describe()} is not valid YAML ({error}); this is a bug in "
-            "ingressgen"
-        ) from None
+    documents = _read_back(text, planned)
     if len(documents) != 1 or not isinstance(documents[0], dict):
         raise InternalError(
             f"rendered {planned.describe()} holds {len(documents)} documents instead of one "
@@ -197,6 +196,22 @@ def render_object(planned: PlannedObject) -> RenderedObject:
             "this is a bug in ingressgen"
         )
     return RenderedObject(planned, text, body)
+
+
+def _read_back(text: str, planned: PlannedObject) -> list[Any]:
+    """The non-empty documents of rendered text as StrictLoader reads them: through yaml-rs
+    when fast_reader.py proves it reads the same (it differs from StrictLoader only on dates,
+    kept as text, which a text without one cannot hold), else through StrictLoader."""
+    fast = None if _DATE_LIKE.search(text) else read_documents(text)
+    if fast is not None:
+        return [d.value for d in fast if d.value is not None]
+    try:
+        return [d for d in yaml.load_all(text, Loader=StrictLoader) if d is not None]
+    except yaml.YAMLError as error:
+        raise InternalError(
+            f"rendered {planned.describe()} is not valid YAML ({error}); this is a bug in "
+            "ingressgen"
+        ) from None
 
 
 def _with_sources(planned: PlannedObject, sources: Sequence[LoadedProfile]) -> PlannedObject:
