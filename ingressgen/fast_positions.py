@@ -28,12 +28,29 @@ from typing import Any
 
 import yaml
 
-_Composer: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STRING_TAG = "tag:yaml.org,2002:str"
+_CLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Composer(_CLoader):  # type: ignore[misc]
+    """libyaml's composer without tags: it calls back into Python to resolve the tag of every
+    node, which costs more than composing, and positions need none (plain keys are judged by
+    their text below)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        nothing: dict[Any, None] = {}
+        self.descend_resolver = nothing.get  # C builtins taking the same arguments
+        self.ascend_resolver = tuple
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        return ""
+
+
 _DOUBTFUL_TEXT = re.compile(r"[^\x20-\x7e\n]|[&*!%?]|<<")
 # A plain key both readers take as a string: a field name or a label key. Plain keys that YAML
-# resolves to another type (`true`, `null`, `1`, `.5`) never start with a letter or underscore,
-# apart from the words below.
+# 1.1 or 1.2 resolves to another type (`true`, `null`, `1`, `.5`, `<<`, `=`) never start with a
+# letter or underscore, apart from the words below. A quoted key is always a string (a tag,
+# which could make it something else, sends the whole text to ruamel.yaml).
 _PLAIN_STRING_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 _WORDS_READ_AS_OTHER_TYPES = frozenset(
     {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
@@ -126,7 +143,7 @@ def _plain_keys_once(root: Any) -> bool:
         elif isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode) or key.tag != _STRING_TAG:
+                if not isinstance(key, yaml.ScalarNode):
                     return False
                 # libyaml gives a plain scalar the style "", PyYAML's Python parser None.
                 if (not key.style and not _plain_string(key.value)) or key.value in seen:

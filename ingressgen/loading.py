@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from ingressgen.errors import InputError, Location, Problem, ProblemCollector, tagged
-from ingressgen.fast_profiles import read_profile_documents
 from ingressgen.findings import Finding
 from ingressgen.overlays import (
     EXTENDS,
@@ -30,6 +29,9 @@ from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
 from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
+# From how many files a run reads profiles through yaml-rs (fast_profiles.py): below, importing
+# it (about 25 ms) costs more than it saves.
+FAST_READING_FROM = 20
 # In a folder, a YAML document is a profile when its apiVersion is in this group.
 PROFILE_GROUP = API_VERSION.split("/")[0] + "/"
 
@@ -134,7 +136,8 @@ def is_profile_document(data: Any) -> bool:
 class _Reader:
     """Reads each file once: a base shared by many overlays is parsed a single time."""
 
-    def __init__(self) -> None:
+    def __init__(self, fast_reading: bool = False) -> None:
+        self._fast_reading = fast_reading  # yaml-rs where it provably reads alike
         self._files: dict[str, list[Document]] = {}
         self._roots: dict[Path, Path] = {}
 
@@ -156,7 +159,11 @@ class _Reader:
                 problem = Problem(Location(display), f"cannot read: {error}")
                 raise InputError(problems=[problem]) from None
             stream = ParsedStream(text)
-            raw = read_profile_documents(text)
+            raw = None
+            if self._fast_reading:
+                from ingressgen.fast_profiles import read_profile_documents
+
+                raw = read_profile_documents(text)
             if raw is None:  # not provably read alike: PyYAML reads it, and says what is wrong
                 raw = load_documents(text, display)
             self._files[key] = [
@@ -184,7 +191,7 @@ class _Reader:
 
 def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
     files, folders, explicit = _discover(paths, options.out_dir)
-    reader = _Reader()
+    reader = _Reader(fast_reading=len(files) >= FAST_READING_FROM)
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Finding] = []
