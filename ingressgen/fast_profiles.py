@@ -4,8 +4,9 @@
 constructor, about 0.6 ms a profile. The manifest reader `validation/reading/fast_reader.py`
 already answers only for texts on which yaml-rs and PyYAML's YAML 1.1 reading agree (no
 `0644`, no `on`, no float, no tag, anchor or merge key, only string keys, no duplicate key),
-checked by its differential tests. A profile needs three things more, because `ProfileLoader`
-is stricter and builds dates:
+checked by its differential tests; for profiles it also takes one-line flow lists of plain
+words and quoted strings (`addresses: ["10.0.0.0/16"]`), which both versions read alike.
+A profile needs three things more, because `ProfileLoader` is stricter and builds dates:
 
 - no text that looks like a date (`2024-01-01`): PyYAML builds a `date` from it, unquoted;
 - no digit followed by `_`: both read `1_000` as 1000, which `ProfileLoader` refuses (it takes
@@ -36,7 +37,7 @@ def read_profile_documents(text: str) -> list[Any] | None:
     Loader=ProfileLoader)` returns them, or None when this reader cannot be sure of that."""
     if _DATE_OR_GROUPED_DIGITS.search(text):
         return None
-    documents = read_documents(text)
+    documents = read_documents(text, simple_flow_lists=True)
     if documents is None:
         return None
     values: list[Any] = [None] * (documents[-1].position + 1 if documents else 0)
