@@ -23,6 +23,7 @@ compares the two on every path of many documents).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -57,27 +58,39 @@ _WORDS_READ_AS_OTHER_TYPES = frozenset(
 )
 
 
+# The node trees of the texts located last. A tree is about 30 KB for a 40-line profile: kept
+# for every profile of a large run they would hold most of its memory (and slow the garbage
+# collector down), while a profile's positions are asked for within a few steps of each other.
+# A tree dropped here is composed again if asked for once more.
+_RECENT: OrderedDict[FastStream, list[Any]] = OrderedDict()
+_RECENT_LIMIT = 64
+
+
 class FastStream:
     """The composed documents of one text, or None for a text where ruamel.yaml must answer."""
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._nodes: list[Any] | None = None
         self._usable = _DOUBTFUL_TEXT.search(text) is None
 
     def _documents(self) -> list[Any] | None:
         if not self._usable:
             return None
-        if self._nodes is None:
-            try:
-                nodes = list(yaml.compose_all(self._text, Loader=_Composer))
-            except yaml.YAMLError:
-                nodes = None  # ruamel.yaml decides what an unreadable text means
-            if nodes is None or not all(map(_plain_keys_once, nodes)):
-                self._usable = False
-                return None
-            self._nodes = nodes
-        return self._nodes
+        nodes = _RECENT.get(self)
+        if nodes is not None:
+            _RECENT.move_to_end(self)
+            return nodes
+        try:
+            nodes = list(yaml.compose_all(self._text, Loader=_Composer))
+        except yaml.YAMLError:
+            nodes = None  # ruamel.yaml decides what an unreadable text means
+        if nodes is None or not all(map(_plain_keys_once, nodes)):
+            self._usable = False
+            return None
+        _RECENT[self] = nodes
+        if len(_RECENT) > _RECENT_LIMIT:
+            _RECENT.popitem(last=False)
+        return nodes
 
     def locate(
         self, document: int, path: Sequence[str | int], *, at_key: bool = False

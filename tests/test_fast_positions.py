@@ -184,3 +184,15 @@ def _stream(draw: st.DrawFn) -> str:
 @given(_stream())
 def test_generated_documents(text: str) -> None:
     compare(text)
+
+
+def test_a_tree_dropped_from_the_recent_ones_is_composed_again() -> None:
+    from ingressgen import fast_positions
+
+    first = FastStream("a:\n  b: 1\n")
+    assert first.locate(0, ("a", "b")) == (1, 5)
+    for index in range(fast_positions._RECENT_LIMIT + 5):
+        FastStream(f"k{index}: v\n").locate(0, (f"k{index}",))
+    assert first not in fast_positions._RECENT
+    assert first.locate(0, ("a", "b")) == (1, 5)
+    assert len(fast_positions._RECENT) <= fast_positions._RECENT_LIMIT
