@@ -92,7 +92,7 @@ def in_turns(
         ratio = (
             ""
             if contender is first
-            else f"   {first.label} / this: {first.median / contender.median:5.2f}x"
+            else f"   ratio of the first to this: {first.median / contender.median:5.2f}x"
         )
         print(
             f"  {contender.label:<30} median {contender.median:7.3f} s"
