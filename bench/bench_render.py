@@ -1,134 +1,258 @@
-"""Time `ingressgen render`: a cold run on one profile, and runs over a generated corpus.
+"""Time `ingressgen render` beside kubeconform validating the same output, in turns.
 
-Usage: python bench/bench_render.py [--runs 5] [--count 1000] [--baseline DIR]
-Prints medians of wall time and the peak RSS of the child process. With --baseline, another
-checkout (e.g. `git worktree add /tmp/base HEAD~5`) runs each case in turns with this one, so
-both are measured in the same window of a noisy machine. Nothing here asserts a threshold: the
-figures go into the closing notes of the issues.
+Usage: python bench/bench_render.py [--runs 7] [--count 1000] [--baseline DIR] [--scale]
+
+Every figure is the median wall time of fresh processes (and the largest peak RSS among them).
+Each round runs every contender once, one after the other: ingressgen, the --baseline checkout
+if given (e.g. `git worktree add /tmp/base main`), and kubeconform v0.7.0 validating the
+output alone (`-n 2 -strict`, the local schemas ingressgen prepares for its kubeconform
+backend: never the network). So every ratio compares runs taken in the same window of these
+shared, noisy machines; the reference loop printed first and last says how busy it was.
+kubeconform is `$KUBECONFORM`, `../shared/bin/kubeconform` or the one on PATH; without it its
+lines are skipped. --scale adds fresh renders of 100, 1,000 and 5,000 profiles (time per
+profile and peak RSS). Nothing here asserts a threshold: the figures go into the README.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate
 
 REPO = Path(__file__).resolve().parents[1]
+KUBERNETES_VERSION = "1.34"  # the profiles' default: what render validates against
+BARE_IMPORT = "import jinja2, pydantic, ruamel.yaml, click, jsonschema_rs"
 
 
-def _timed(argv: list[str], cwd: Path, checkout: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process running `checkout`'s ingressgen."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    start = time.perf_counter()
-    completed = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        raise SystemExit(f"{argv} failed:\n{completed.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+@dataclass
+class Contender:
+    label: str
+    argv: list[str]
+    env: dict[str, str]
+    codes: tuple[int, ...] = (0,)
+    prepared: bool = True  # runs after the round's `prepare`; False: reads what the last one left
+    times: list[float] = field(default_factory=list)
+    peak: float = 0.0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
 
 
-def _median_run(
-    label: str,
-    argv: list[str],
+def _run(contender: Contender, cwd: Path) -> None:
+    """One fresh process: its wall time, and its own peak RSS (MiB) through wait4."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            contender.argv, cwd=cwd, env=contender.env, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        if code not in contender.codes:
+            errors.seek(0)
+            shown = errors.read().decode(errors="replace")[-2000:]
+            raise SystemExit(f"{contender.argv} exited {code}:\n{shown}")
+    contender.peak = max(contender.peak, usage.ru_maxrss / 1024)
+    contender.times.append(elapsed)
+
+
+def in_turns(
+    title: str,
+    contenders: Sequence[Contender],
     cwd: Path,
     runs: int,
-    prepare: Callable[[], None] | None,
-    baseline: Path | None,
-) -> None:
-    checkouts = [REPO] if baseline is None else [REPO, baseline]
-    times: dict[Path, list[float]] = {checkout: [] for checkout in checkouts}
-    peaks: dict[Path, list[float]] = {checkout: [] for checkout in checkouts}
+    prepare: Callable[[], None] | None = None,
+) -> list[Contender]:
+    """Each round runs every contender once (after `prepare`); medians and ratios to the first."""
+    for contender in contenders:  # warm-up: bytecode, page cache, prepared schema caches
+        if prepare is not None and contender.prepared:
+            prepare()
+        _run(contender, cwd)
+        contender.times.clear()
     for _ in range(runs):
-        for checkout in checkouts:  # in turns: both see the same state of the machine
-            if prepare is not None:
+        for contender in contenders:
+            if prepare is not None and contender.prepared:
                 prepare()
-            elapsed, peak = _timed(argv, cwd, checkout)
-            times[checkout].append(elapsed)
-            peaks[checkout].append(peak)
-    for checkout in checkouts:
-        name = label if checkout == REPO else "  baseline"
-        median = statistics.median(times[checkout])
-        print(f"{name:<46} median {median:7.3f} s   peak RSS {max(peaks[checkout]):6.1f} MiB")
+            _run(contender, cwd)
+    print(title)
+    first = contenders[0]
+    for contender in contenders:
+        ratio = (
+            ""
+            if contender is first
+            else f"   ratio of the first to this: {first.median / contender.median:5.2f}x"
+        )
+        print(
+            f"  {contender.label:<30} median {contender.median:7.3f} s"
+            f"   peak RSS {contender.peak:6.1f} MiB{ratio}"
+        )
+    return list(contenders)
 
 
-def _fresh(folder: Path) -> Callable[[], None]:
-    return lambda: shutil.rmtree(folder, ignore_errors=True)
+def machine_speed(runs: int = 5) -> float:
+    """A fixed pure-Python loop: these shared machines change speed by 1.5-2x over minutes,
+    so figures are only comparable next to this one."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    load = os.getloadavg()[0]
+    print(f"machine speed: reference loop median {median:6.3f} s (load average {load:.1f})")
+    return median
+
+
+def kubeconform_binary() -> str | None:
+    named = os.environ.get("KUBECONFORM")
+    shared = REPO.parent / "shared" / "bin" / "kubeconform"
+    if named:
+        return named
+    if shared.is_file() and os.access(shared, os.X_OK):
+        return str(shared)
+    return shutil.which("kubeconform")
+
+
+def kubeconform_argv(binary: str, folder: str) -> list[str]:
+    """kubeconform on `folder` with local schemas only: the built-in kinds from the folder
+    ingressgen's kubeconform backend prepares (kubeconform.md, "the trap"), the MetalLB and
+    cfargotunnel kinds from its own CRD schemas. kustomization.yaml files are not objects."""
+    sys.path.insert(0, str(REPO))
+    from ingressgen.validation.schemas.kubeconform import (
+        BUILTIN_LOCATION,
+        CRD_LOCATION,
+        prepared_builtin_schemas,
+        prepared_own_crd_schemas,
+    )
+
+    builtin = prepared_builtin_schemas(KUBERNETES_VERSION)
+    crds = prepared_own_crd_schemas(KUBERNETES_VERSION)
+    return [
+        binary,
+        *("-kubernetes-version", f"{KUBERNETES_VERSION}.0", "-n", "2", "-strict", "-summary"),
+        *("-schema-location", f"{builtin}/{BUILTIN_LOCATION}"),
+        *("-schema-location", f"{crds}/{CRD_LOCATION}"),
+        *("-ignore-filename-pattern", r"kustomization\.yaml$"),
+        folder,
+    ]
+
+
+def _environment(checkout: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode compiled
+    return env
+
+
+def _ingressgen(
+    label: str, arguments: list[str], checkout: Path, codes: tuple[int, ...] = (0,)
+) -> Contender:
+    return Contender(
+        label, [sys.executable, "-m", "ingressgen", *arguments], _environment(checkout), codes
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--baseline", type=Path, help="another checkout to time in turns")
+    parser.add_argument("--scale", action="store_true", help="also 100, 1,000 and 5,000 profiles")
     args = parser.parse_args()
-    exe = [sys.executable, "-m", "ingressgen"]
     base = args.baseline.resolve() if args.baseline else None
+    binary = kubeconform_binary()
+    machine_speed()
+
+    def contenders(label: str, arguments: list[str], output: str | None) -> list[Contender]:
+        found = [_ingressgen(label, arguments, REPO)]
+        if base is not None:
+            found.append(_ingressgen("baseline", arguments, base))
+        if binary is not None and output is not None:
+            found.append(
+                Contender(
+                    "kubeconform (validate only)",
+                    kubeconform_argv(binary, output),
+                    dict(os.environ),
+                    prepared=False,  # validates the output the render before it wrote
+                )
+            )
+        return found
+
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         shutil.copy(REPO / "profiles/messaging-service.yaml", root / "one.yaml")
-        _median_run(
-            "cold render, 1 profile, fresh out/",
-            [*exe, "render", "one.yaml", "--out", "out"],
+        bare = Contender(
+            "bare import of the libraries", [sys.executable, "-c", BARE_IMPORT], _environment(REPO)
+        )
+        one = contenders("cold render, 1 profile", ["render", "one.yaml", "--out", "out"], None)
+        in_turns(
+            "cold render of one profile into a fresh out/, against the bare import",
+            [*one, bare],
             root,
             args.runs,
-            _fresh(root / "out"),
-            base,
+            lambda: shutil.rmtree(root / "out", ignore_errors=True),
         )
-        _median_run(
-            "render, 1 profile, out/ up to date",
-            [*exe, "render", "one.yaml", "--out", "out"],
+        count = args.count
+        generate(root / "corpus", count)
+        render = ["render", "corpus", "--out", "big"]
+        in_turns(
+            f"render, {count} profiles, into an empty out/",
+            contenders("render, empty out/", render, "big"),
             root,
             args.runs,
-            None,
-            base,
+            lambda: shutil.rmtree(root / "big", ignore_errors=True),
         )
-        generate(root / "corpus", args.count)
-        _median_run(
-            f"render, {args.count} profiles, fresh out/",
-            [*exe, "render", "corpus", "--out", "big"],
+        in_turns(
+            f"render, {count} profiles, out/ up to date",
+            contenders("render, up to date", render, "big"),
             root,
             args.runs,
-            _fresh(root / "big"),
-            base,
         )
-        generate(root / "corpus", args.count, teams=21)  # every file of every profile changes
-        _median_run(
-            f"render, {args.count} profiles, all changed",
-            [*exe, "render", "corpus", "--out", "big"],
+        in_turns(
+            f"render --check, {count} profiles",
+            contenders("render --check", [*render, "--check"], "big"),
             root,
             args.runs,
-            lambda: _alternate(root / "corpus", args.count),
-            base,
         )
-        _median_run(
-            f"render --check, {args.count} profiles",
-            [*exe, "render", "corpus", "--out", "big", "--check"],
+        in_turns(
+            f"validate the {count}-profile output",
+            contenders("validate", ["validate", "big"], "big"),
             root,
             args.runs,
-            None,
-            base,
         )
-        _median_run(
-            f"validate the {args.count}-profile output",
-            [*exe, "validate", "big"],
+        in_turns(
+            f"render, {count} profiles, every file changed",
+            contenders("render, all changed", render, None),
             root,
             args.runs,
-            None,
-            base,
+            lambda: _alternate(root / "corpus", count),
         )
+        if args.scale:
+            for size in (100, 1000, 5000):
+                shutil.rmtree(root / "corpus", ignore_errors=True)
+                generate(root / "corpus", size)
+                [measured, *_] = in_turns(
+                    f"scale: render, {size} profiles, into an empty out/",
+                    [_ingressgen(f"render, {size} profiles", render, REPO)],
+                    root,
+                    max(3, args.runs // 2),
+                    lambda: shutil.rmtree(root / "big", ignore_errors=True),
+                )
+                print(f"  per profile: {measured.median / size * 1000:.3f} ms")
+    machine_speed()
 
 
 _TEAMS = [20]

@@ -1,4 +1,4 @@
-"""Time `ingressgen validate` on the 2,000-manifest corpus (and kubeconform, when installed).
+"""Time `ingressgen validate` on the 2,000-manifest corpus (and kubeconform, when found).
 
 Usage: python bench/bench_validate.py [--runs 15] [--per-kind 500] [--baseline DIR]
 
@@ -7,7 +7,9 @@ turns with this one, run for run: on these machines only figures taken together 
 
 Each figure is the median (and the fastest) of several cold runs of a fresh process, as a user
 or CI would start it, after one warm-up run that compiles the bytecode (a pip install does the
-same). Prints the peak RSS too. Nothing asserts a threshold: the figures go into the issue's
+same). Prints the peak RSS too. kubeconform ($KUBECONFORM, ../shared/bin/kubeconform or PATH)
+validates the same files with the local schemas ingressgen prepares for it, never the network.
+Nothing asserts a threshold: the figures go into the issue's
 closing note. The machines are shared and noisy, so compare medians taken together.
 """
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_render import kubeconform_argv, kubeconform_binary
 from manifest_corpus import generate
 
 
@@ -143,14 +145,15 @@ def main() -> None:
         if args.baseline:
             for label, folder in ((f"{count} files", "files"), (f"one file of {count}", "one")):
                 compare(label, [*ingressgen, "validate", folder], root, args, env)
-        kubeconform = shutil.which("kubeconform")
+        kubeconform = kubeconform_binary()
         if kubeconform is None:
-            print("kubeconform is not on PATH: its line is skipped (kubeconform.md: 0.32 s here)")
+            print("kubeconform not found: its line is skipped (kubeconform.md: 0.32 s here)")
             return
-        version = ["-kubernetes-version", "1.34.0", "-n", "2", "-strict", "-summary"]
+        # Local schemas only (kubeconform.md, "the trap"): without -schema-location kubeconform
+        # fetches every schema from the network, and hangs offline.
         measure(
             f"kubeconform -n 2, {count} files",
-            [kubeconform, *version, "files"],
+            kubeconform_argv(kubeconform, "files"),
             root,
             args.runs,
             env,

@@ -169,21 +169,21 @@ class _Outcome:
 
 
 def _write_or_check(result: RenderResult, out_dir: Path, *, check: bool, adopt: bool) -> _Outcome:
-    from ingressgen.output import apply_output, check_output, plan_output
+    from ingressgen.output import check_output, plan_output, write_output
     from ingressgen.output.journal import JOURNAL_NAME
 
-    plan = plan_output(out_dir, result.files, result.scope)
     shown = out_dir.as_posix().rstrip("/")
     objects = len(result.objects)
     outcome = _Outcome()
     if not check:
-        applied = apply_output(plan, adopt=adopt)
+        applied = write_output(out_dir, result.files, result.scope, adopt=adopt)
         outcome.notes.extend(applied.notes)
         if applied.changed:
             outcome.lines.append(f"rendered {objects} objects into {shown}/")
         else:
             outcome.lines.append(f"{shown}/ already up to date ({objects} objects)")
         return outcome
+    plan = plan_output(out_dir, result.files, result.scope)
     drift = check_output(plan)
     outcome.notes.extend(plan.notes)
     if drift.clean:

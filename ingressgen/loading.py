@@ -38,6 +38,9 @@ from ingressgen.profile_files import read_profile_prefix, read_profile_text
 from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
+# From how many files a run reads profiles through yaml-rs (fast_profiles.py): below, importing
+# it (about 25 ms) costs more than it saves.
+FAST_READING_FROM = 20
 # In a folder, a YAML document is a profile when its apiVersion is in this group.
 PROFILE_GROUP = API_VERSION.split("/")[0] + "/"
 
@@ -142,8 +145,17 @@ def is_profile_document(data: Any) -> bool:
 class _Reader:
     """Reads each file once: a base shared by many overlays is parsed a single time."""
 
-    def __init__(self) -> None:
+    def __init__(self, fast_reading: bool = False) -> None:
+        self._fast_reading = fast_reading  # yaml-rs where it provably reads alike
         self._files: dict[str, list[Document]] = {}
+        self._roots: dict[Path, Path] = {}
+
+    def repository_root(self, folder: Path) -> Path:
+        """`repository_root`, looked up once per folder: a folder of 1,000 profiles would
+        otherwise test every parent for `.git` 1,000 times."""
+        if folder not in self._roots:
+            self._roots[folder] = repository_root(folder)
+        return self._roots[folder]
 
     def documents(self, file: Path) -> list[Document]:
         """The file's documents (empty ones left out), or InputError located in it."""
@@ -152,7 +164,13 @@ class _Reader:
             display = display_path(file)
             text = read_profile_text(file, display)
             stream = ParsedStream(text)
-            raw = load_documents(text, display)
+            raw = None
+            if self._fast_reading:
+                from ingressgen.fast_profiles import read_profile_documents
+
+                raw = read_profile_documents(text)
+            if raw is None:  # not provably read alike: PyYAML reads it, and says what is wrong
+                raw = load_documents(text, display)
             self._files[key] = [
                 Document(file, display, index, data, SourcePositions(display, text, index, stream))
                 for index, data in enumerate(raw)
@@ -178,7 +196,7 @@ class _Reader:
 
 def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
     files, folders, explicit = _discover(paths, options.out_dir)
-    reader = _Reader()
+    reader = _Reader(fast_reading=len(files) >= FAST_READING_FROM)
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Finding] = []
@@ -301,7 +319,7 @@ def _load_document(
     if document.own_kind == BASE_KIND:
         # A base is checked only as part of the profiles built on it.
         return None
-    root = repository_root(document.file.parent)
+    root = reader.repository_root(document.file.parent)
     resolved = resolve(document, reader.base, root)
     data = resolved.data
     positions: SourcePositions = document.positions

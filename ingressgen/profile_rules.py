@@ -41,6 +41,15 @@ SECRET_SHAPES = (
 )
 
 
+def _scoped(shape: re.Pattern[str]) -> str:
+    """A shape as a group that keeps its own case rule inside an alternation."""
+    pattern = shape.pattern.removeprefix("(?i)")
+    return f"(?i:{pattern})" if shape.flags & re.IGNORECASE else f"(?:{pattern})"
+
+
+_ANY_SECRET_SHAPE = re.compile("|".join(_scoped(shape) for _, shape in SECRET_SHAPES))
+
+
 def check(loaded: LoadedProfile) -> Iterator[Problem]:
     yield from _secrets(loaded)
     profile = loaded.profile
@@ -74,6 +83,8 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
 def _secrets(loaded: LoadedProfile) -> Iterator[Problem]:
     """A credential written into a profile would be copied into out/, which is committed."""
     for path, value in _strings(loaded.profile.model_dump(by_alias=True, exclude_none=True), ()):
+        if not _ANY_SECRET_SHAPE.search(value):
+            continue  # one search instead of four for the values that look like nothing
         for kind, shape in SECRET_SHAPES:
             if shape.search(value):
                 yield loaded.problem(

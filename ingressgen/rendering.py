@@ -8,11 +8,13 @@ YAML structure (the parse-back check in `pipeline.py` is the second guard).
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -37,9 +39,48 @@ def _only_quoted(value: Any) -> YamlText:
     )
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once and kept in ingressgen's cache folder: compiling the few a run
+    uses costs more than rendering a profile. Jinja checks each entry against a checksum of the
+    template's source; the folder is named after this module's source and the versions of
+    Jinja and Python, so a changed environment never meets code compiled for another. A cache
+    that cannot be read or written only costs the compilation."""
+
+    def __init__(self) -> None:
+        import hashlib
+        import sys
+
+        import jinja2
+
+        identity = hashlib.sha256(Path(__file__).read_bytes())
+        identity.update(f"{jinja2.__version__}|{sys.version}".encode())
+        self.name = identity.hexdigest()[:16]
+
+    def _entry(self, key: str) -> Path:
+        # Looked up each time, not kept: $XDG_CACHE_HOME may change within one process (tests).
+        from ingressgen.validation.schemas.cache import cache_root
+
+        return cache_root() / "templates" / self.name / key
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            with open(self._entry(bucket.key), "rb") as stream:
+                bucket.load_bytecode(stream)
+        except Exception:  # unreadable, torn or foreign: compile again (jinja resets the rest)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        from ingressgen.validation.schemas.cache import write_file_atomically
+
+        data = io.BytesIO()
+        bucket.write_bytecode(data)
+        write_file_atomically(self._entry(bucket.key), data.getvalue())
+
+
 @functools.cache
 def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
+        bytecode_cache=_CompiledTemplates(),
         loader=FileSystemLoader(str(templates_dir())),
         undefined=StrictUndefined,
         autoescape=False,

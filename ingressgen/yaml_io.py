@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
+from ingressgen.fast_positions import FastStream
 from ingressgen.nesting import TooDeep, check_depth
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -218,18 +219,14 @@ class SourcePositions:
     def file(self) -> str:
         return self._file
 
-    def _root(self) -> Any:
-        return self._stream.document(self._document)
-
     def locate(self, path: Sequence[str | int], *, at_key: bool = False) -> Location:
         """The position of the value at `path`, or of the deepest part of it that exists.
 
         With `at_key`, point at the last key itself (an unknown field) instead of its value.
         """
-        root = self._root()
-        if root is None:
+        position = self._stream.locate(self._document, path, at_key=at_key)
+        if position is None:
             return Location(self._file)
-        position = locate_in_tree(root, path, at_key=at_key) or _start(root)
         line, column = position
         return Location(self._file, line + 1, column + 1)
 
@@ -248,6 +245,21 @@ class ParsedStream:
     def __init__(self, text: str) -> None:
         self._text = text
         self._trees: list[Any] | None = None
+        self._fast = FastStream(text)
+
+    def locate(
+        self, index: int, path: Sequence[str | int], *, at_key: bool = False
+    ) -> tuple[int, int] | None:
+        """0-based (line, column) of `path` in document `index` (see SourcePositions.locate);
+        None when the document is empty or the text unreadable. From PyYAML's C composer where
+        it provably agrees with ruamel.yaml (fast_positions.py), else from ruamel.yaml."""
+        fast = self._fast.locate(index, path, at_key=at_key)
+        if fast is not None:
+            return fast
+        root = self.document(index)
+        if root is None:
+            return None
+        return locate_in_tree(root, path, at_key=at_key) or _start(root)
 
     def document(self, index: int) -> Any:
         # Imported here: ruamel.yaml is only needed when something is wrong.

@@ -52,6 +52,7 @@ __all__ = [
     "plan_output",
     "recorded_sources",
     "source_comment",
+    "write_output",
 ]
 
 
@@ -85,7 +86,15 @@ def apply_output(output_plan: OutputPlan, *, adopt: bool = False) -> Applied:
 
     `adopt`: a first render may write into a folder that already holds other files.
     """
-    out_dir = output_plan.out_dir
+    return write_output(output_plan.out_dir, output_plan.files, output_plan.scope, adopt=adopt)
+
+
+def write_output(
+    out_dir: Path, files: Sequence[GeneratedFile], scope: RunScope, *, adopt: bool = False
+) -> Applied:
+    """Plan `files` under an exclusive lock and carry that plan out: what `render` does. No plan
+    made beforehand is needed, since only this one, made under the lock, is ever written (a
+    plan made before would read every file of out/ once more for nothing)."""
     created = not os.path.lexists(out_dir)
     with _errors(out_dir, "write"), OutFolder.created(out_dir) as out:
         try:
@@ -94,7 +103,7 @@ def apply_output(output_plan: OutputPlan, *, adopt: bool = False) -> Applied:
                 notes = journal.recover(out)
             # Plan again: another run may have written since the caller planned, and writing a
             # stale plan would undo its work.
-            fresh = plan(out_dir, out, output_plan.files, output_plan.scope)
+            fresh = plan(out_dir, out, files, scope)
             notes.extend(fresh.notes)
             if fresh.changes and not (fresh.has_record or adopt):
                 _refuse_foreign_folder(out_dir, out)

@@ -45,6 +45,9 @@ class OutFolder:
     def __init__(self, fd: int) -> None:
         self._root = fd
         self._folders: OrderedDict[str, int] = OrderedDict()
+        # Folders found missing: planning asks about every file of a new folder, and each
+        # question would otherwise open its way down again. Creating one forgets it here.
+        self._missing: set[str] = set()
 
     @classmethod
     def existing(cls, out: Path) -> OutFolder | None:
@@ -104,8 +107,11 @@ class OutFolder:
         if cached is not None:
             self._folders.move_to_end(rel)
             return cached
+        if not create and rel in self._missing:
+            return None
         parent = self.folder(posixpath.dirname(rel), create=create)
         if parent is None:
+            self._missing.add(rel)
             return None
         name = _name(rel)
         try:
@@ -113,8 +119,10 @@ class OutFolder:
                 fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
             except FileNotFoundError:
                 if not create:
+                    self._missing.add(rel)
                     return None
                 os.mkdir(name, dir_fd=parent)
+                self._missing.discard(rel)
                 # Another process may swap the new folder for a link before it is opened: the
                 # open below refuses the link exactly as the first one does.
                 fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)

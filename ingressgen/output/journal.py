@@ -116,11 +116,30 @@ def save(out: OutFolder, journal: Journal) -> None:
 
 
 def stage(out: OutFolder, journal: Journal, writes: Mapping[str, bytes]) -> None:
-    """Create the run's folders and write every new file under its temporary name."""
-    for folder in journal.folders:
-        out.folder(folder, create=True)
+    """Create the run's folders and write every new file under its temporary name.
+
+    Each folder is created just before the first file written in it, so the files of one
+    folder are written one after the other through its open handle: creating every folder
+    first would have reopened each (out of OutFolder's few cached handles) for its files."""
+    pending = set(journal.folders)
     for temporary, path in journal.renames:
+        _create_pending(out, posixpath.dirname(temporary), pending)
         out.write_new(temporary, writes[path])
+    for folder in journal.folders:  # every one holds a write, so none is left; to be sure
+        if folder in pending:
+            out.folder(folder, create=True)
+
+
+def _create_pending(out: OutFolder, folder: str, pending: set[str]) -> None:
+    """Create the folders of the run that lead to `folder`, parents first."""
+    if not pending or not folder:
+        return
+    parts = folder.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        if prefix in pending:
+            out.folder(prefix, create=True)
+            pending.discard(prefix)
 
 
 def discard(out: OutFolder, journal: Journal) -> None:

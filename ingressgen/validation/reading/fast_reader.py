@@ -48,6 +48,14 @@ _TOKEN_INDICATOR = re.compile(r"[ \n](?:[!&*]|[?:](?![^ \n]))")
 _TOKEN_INDICATOR_FIRST = ("!", "&", "*", "? ", ": ")
 # A flow collection that is not empty: `{}` and `[]` read the same in both versions.
 _FLOW_CONTENT = re.compile(r"\{(?!\})|\[(?!\])")
+# A flow list on one line, after a value indicator or an entry dash, of double-quoted strings
+# without escapes and plain words that cannot hold an indicator (no `,:#[]{}` or space), and
+# nothing after it but spaces or a comment: YAML 1.1 and 1.2 read the same list. (The words are
+# still checked one by one, as every value is.)
+_FLOW_WORD = r'(?:"[^"\\\n]*"|[A-Za-z0-9][A-Za-z0-9._/-]*)'
+_SIMPLE_FLOW_LIST = re.compile(
+    rf"(?<=[:-] )\[ *(?:{_FLOW_WORD} *(?:, *{_FLOW_WORD} *)*)?\](?= *(?:#[^\n]*)?(?:\n|$))"
+)
 # A number with a leading zero: octal in YAML 1.1 (`0644` is 420), decimal in 1.2 (644).
 _LEADING_ZERO = re.compile(r"0(?<![0-9A-Za-z._]0)[0-9A-Za-z_]")
 # `---` that is not a whole document-start line, a document end `...`, or a directive.
@@ -71,19 +79,24 @@ _distrusted_strings: set[str] = set()
 _CACHE_LIMIT = 100_000
 
 
-def read_documents(data: bytes | str, *, syntax_checked: bool = False) -> list[Document] | None:
+def read_documents(
+    data: bytes | str, *, syntax_checked: bool = False, simple_flow_lists: bool = False
+) -> list[Document] | None:
     """The documents of `data` as `loader.read_yaml` would return them, or None when this
     reader cannot be sure of that (then the caller must use `loader.read_yaml`).
 
     `syntax_checked`: `data` is a piece from `stream_pieces`, which checked the whole stream's
-    syntax already (what a stream may not contain, its pieces do not either)."""
+    syntax already (what a stream may not contain, its pieces do not either).
+    `simple_flow_lists`: also read texts whose only flow collections are one-line lists of
+    quoted strings and plain words (`addresses: ["10.0.0.0/16", b]`), which both versions
+    read alike (used for profiles; see `_SIMPLE_FLOW_LIST`)."""
     if yaml_rs is None:
         return None
     try:
         text = data if isinstance(data, str) else data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not syntax_checked and _has_risky_syntax(text):
+    if not syntax_checked and _has_risky_syntax(text, simple_flow_lists):
         return None
     documents: list[Document] = []
     counted, lines = 0, 1  # line breaks are counted once, from document to document
@@ -131,7 +144,7 @@ def stream_pieces(text: str, documents_per_piece: int) -> list[tuple[int, int, i
     return pieces if len(pieces) > 1 else None
 
 
-def _has_risky_syntax(text: str) -> bool:
+def _has_risky_syntax(text: str, simple_flow_lists: bool = False) -> bool:
     if _RISKY_ASCII.search(text) or (not text.isascii() and _RISKY_NON_ASCII.search(text)):
         return True
     if "<<" in text or _LEADING_ZERO.search(text) or _NESTED_DASHES.search(text):
@@ -148,7 +161,8 @@ def _has_risky_syntax(text: str) -> bool:
         return True
     if text.startswith(_TOKEN_INDICATOR_FIRST) or text in ("?", ":"):
         return True
-    if ("{" in text or "[" in text) and _FLOW_CONTENT.search(text):
+    flows = ("{" in text or "[" in text) and _FLOW_CONTENT.search(text)
+    if flows and (not simple_flow_lists or _FLOW_CONTENT.search(_SIMPLE_FLOW_LIST.sub("", text))):
         return True
     # A line that starts with "-", "." or "%" is rare outside document markers.
     line_starts = "\n-" in text or "\n." in text or "\n%" in text

@@ -1,0 +1,99 @@
+"""Reading profiles through yaml-rs where it provably reads what `ProfileLoader` reads.
+
+`ProfileLoader` (yaml_io.py) parses in C but builds every value through PyYAML's Python
+constructor, about 0.6 ms a profile. The manifest reader `validation/reading/fast_reader.py`
+already answers only for texts on which yaml-rs and PyYAML's YAML 1.1 reading agree (no
+`0644`, no `on`, no float, no tag, anchor or merge key, only string keys, no duplicate key),
+checked by its differential tests; for profiles it also takes one-line flow lists of plain
+words and quoted strings (`addresses: ["10.0.0.0/16"]`), which both versions read alike.
+A profile needs three things more, because `ProfileLoader` is stricter and builds dates:
+
+- no text that looks like a date (`2024-01-01`): PyYAML builds a `date` from it, unquoted;
+- no digit followed by `_`: both read `1_000` as 1000, which `ProfileLoader` refuses (it takes
+  integers written in plain decimal only);
+- no integer of 20 digits or more: `ProfileLoader` refuses more than 20, yaml-rs takes any;
+- nothing deeper than 32 levels nor larger than 50,000 values: half of `ProfileLoader`'s
+  limits, so a document it would refuse always goes to it;
+- every string one that YAML 1.1 would also read as a string if it were written plain: the
+  manifest reader trusts what kubectl (go-yaml v2) reads as text, and go-yaml reads `1:20` and
+  `=` as text where YAML 1.1 reads a base-60 integer and a value tag, which `ProfileLoader`
+  refuses. (A quoted `"1:20"` is sent to `ProfileLoader` too: slower, never different.)
+
+Anything else returns None and the caller reads the text with `ProfileLoader`, which stays the
+authority for every refusal and its message (tests/test_fast_profiles.py compares the two).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import yaml
+
+from ingressgen.validation.reading import fast_reader
+from ingressgen.validation.reading.fast_reader import read_documents
+
+_DATE_OR_GROUPED_DIGITS = re.compile(r"[0-9]{4}-[0-9]|[0-9]_")
+_MAX_DEPTH = 32
+_MAX_VALUES = 50_000
+_MAX_INT = 10**19  # 19 digits at most: far from ProfileLoader's 20
+
+
+def read_profile_documents(text: str) -> list[Any] | None:
+    """Every document of `text` (None for an empty one) as `yaml.load_all(text,
+    Loader=ProfileLoader)` returns them, or None when this reader cannot be sure of that."""
+    if _DATE_OR_GROUPED_DIGITS.search(text):
+        return None
+    documents = read_documents(text, simple_flow_lists=True)
+    if documents is None:
+        return None
+    values: list[Any] = [None] * (documents[-1].position + 1 if documents else 0)
+    for document in documents:
+        if not _within_limits(document.value):
+            return None
+        values[document.position] = document.value
+    return values
+
+
+def _within_limits(root: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > _MAX_DEPTH or count > _MAX_VALUES:
+            return False
+        if isinstance(value, dict):
+            count += len(value)  # the keys, which ProfileLoader counts as values too
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
+            return False
+        if isinstance(value, dict):
+            if not all(_plain_text_in_yaml_1_1(key) for key in value if isinstance(key, str)):
+                return False
+        elif isinstance(value, str) and not _plain_text_in_yaml_1_1(value):
+            return False
+    return True
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@functools.lru_cache(maxsize=65_536)
+def _plain_text_in_yaml_1_1(text: str) -> bool:
+    """Whether a string from yaml-rs is one `ProfileLoader` returns too: PyYAML's YAML 1.1
+    resolver reads it, written plain, as a string; or yaml-rs itself would not read it plain as
+    a string, so it was quoted (`kubernetesVersion: "1.34"`) and is a string to both. Cached:
+    profiles repeat the same keys and words."""
+    resolved: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if resolved == _STR_TAG:
+        return True
+    try:
+        unquoted = fast_reader.yaml_rs.loads(f"value: {text}", parse_datetime=False)  # type: ignore[union-attr]
+    except (ValueError, TypeError):
+        return True  # not even valid plain: it was quoted
+    return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
