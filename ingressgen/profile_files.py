@@ -10,6 +10,7 @@ import os
 import stat
 from pathlib import Path
 
+from ingressgen.bounded_read import read_at_most
 from ingressgen.errors import InputError, Location, Problem
 
 # The largest example profile is about 2 KB; a profile of 1 MiB would be hundreds of services.
@@ -54,15 +55,12 @@ def _read_bounded(file: Path, display: str) -> bytes:
             raise _error(Location(display), message)
         if status.st_size > MAX_PROFILE_BYTES:
             raise _too_large(display)
-        chunks, total = [], 0
-        while total <= MAX_PROFILE_BYTES and (chunk := os.read(descriptor, 1 << 16)):
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_at_most(descriptor, MAX_PROFILE_BYTES, 1 << 16)
     finally:
         os.close(descriptor)
-    if total > MAX_PROFILE_BYTES:  # it grew while it was read
+    if data is None:  # it grew while it was read
         raise _too_large(display)
-    return b"".join(chunks)
+    return data
 
 
 def _too_large(display: str) -> InputError:

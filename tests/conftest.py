@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,3 +227,17 @@ def widget_crd(**spec_properties: Any) -> dict[str, Any]:
             ],
         },
     }
+
+
+@contextlib.contextmanager
+def working_folder(prefix: str) -> Iterator[Path]:
+    """A folder of its own, the working directory meanwhile: for property tests, whose many
+    examples share one module-scoped folder (function-scoped tmp_path cannot serve them)."""
+    previous = Path.cwd()
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(previous)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ingressgen.cli import main
-from tests.conftest import CLOUDFLARE_PROFILE, METALLB_PROFILE
+from tests.conftest import CLOUDFLARE_PROFILE, METALLB_PROFILE, working_folder
 from tests.hypothesis_profiles import FUZZ
 
 LONGEST_LINE = 2500  # messages cut values at 200 characters and themselves at 2,000
@@ -85,22 +83,9 @@ ODD_VALUES = [
 ]  # fmt: skip
 
 
-@contextlib.contextmanager
-def working_folder() -> Iterator[Path]:
-    """A folder of its own, the working directory while the examples run."""
-    previous = Path.cwd()
-    folder = Path(tempfile.mkdtemp(prefix="ingressgen-fuzz-"))
-    os.chdir(folder)
-    try:
-        yield folder
-    finally:
-        os.chdir(previous)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def folder() -> Iterator[Path]:
-    with working_folder() as path:
+    with working_folder("ingressgen-fuzz-") as path:
         yield path
 
 

@@ -12,11 +12,7 @@ in CI, fewer locally (tests/hypothesis_profiles.py).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +28,13 @@ from ingressgen.pipeline import RenderResult, render_profiles
 from ingressgen.profile_types import _first_non_text
 from ingressgen.validation.reading.fast_reader import read_documents
 from ingressgen.validation.settings import ValidationSettings
-from tests.conftest import Result, cloudflare_profile, metallb_profile, reference_binary
+from tests.conftest import (
+    Result,
+    cloudflare_profile,
+    metallb_profile,
+    reference_binary,
+    working_folder,
+)
 from tests.hypothesis_profiles import INJECTION
 
 # Pieces that have broken YAML writers and template engines: line breaks YAML 1.1 knows and
@@ -65,21 +67,9 @@ SETTINGS = ValidationSettings("embedded")
 Run = Callable[..., Result]
 
 
-@contextlib.contextmanager
-def working_folder() -> Iterator[Path]:
-    previous = Path.cwd()
-    folder = Path(tempfile.mkdtemp(prefix="ingressgen-injection-"))
-    os.chdir(folder)
-    try:
-        yield folder
-    finally:
-        os.chdir(previous)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def folder() -> Iterator[Path]:
-    with working_folder() as path:
+    with working_folder("ingressgen-injection-") as path:
         yield path
 
 

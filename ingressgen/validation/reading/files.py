@@ -11,7 +11,9 @@ import json
 import os
 import stat
 from collections.abc import Sequence
+from typing import NoReturn
 
+from ingressgen.bounded_read import read_at_most
 from ingressgen.errors import Location, Problem
 from ingressgen.nesting import TooDeep, check_depth
 from ingressgen.validation.reading.documents import (
@@ -54,15 +56,12 @@ def read_file(name: str, stdin: bytes) -> bytes:
     descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
     try:
         _refuse_unless_plain_file(name, os.fstat(descriptor))
-        chunks, total = [], 0
-        while total <= _max_file_bytes and (chunk := os.read(descriptor, 1 << 20)):
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_at_most(descriptor, _max_file_bytes, 1 << 20)
     finally:
         os.close(descriptor)
-    if total > _max_file_bytes:  # it grew while it was read
+    if data is None:  # it grew while it was read
         _refuse_size(name)
-    return b"".join(chunks)
+    return data
 
 
 def _refuse_unless_plain_file(name: str, status: os.stat_result) -> None:
@@ -73,7 +72,7 @@ def _refuse_unless_plain_file(name: str, status: os.stat_result) -> None:
         _refuse_size(name)
 
 
-def _refuse_size(name: str) -> None:
+def _refuse_size(name: str) -> NoReturn:
     message = (
         f"larger than {shown_size(_max_file_bytes)}, the most --max-file-size lets a manifest "
         "file be: not read"
