@@ -166,15 +166,18 @@ class _Reader:
         if key not in self._files:
             display = display_path(file)
             text = read_profile_text(file, display)
-            stream = ParsedStream(text)
             raw = None
+            skeletons = None
             ahead = self._prefetched.pop(key, None)
             if ahead is not None and ahead[0] == text:
-                raw = ahead[1]  # what read_profile_documents(text) returns, read in the worker
+                # What read_profile_documents and fast_positions.skeletons return for this very
+                # text, computed in the worker.
+                _, raw, skeletons = ahead
             elif self._fast_reading:
                 from ingressgen.fast_profiles import read_profile_documents
 
                 raw = read_profile_documents(text)
+            stream = ParsedStream(text, skeletons)
             if raw is None:  # not provably read alike: PyYAML reads it, and says what is wrong
                 raw = load_documents(text, display)
             self._files[key] = [

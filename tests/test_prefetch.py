@@ -13,6 +13,7 @@ import pytest
 
 from ingressgen import loading, prefetch
 from ingressgen.cli import cli
+from ingressgen.fast_positions import skeletons
 from ingressgen.fast_profiles import read_profile_documents
 from tests.conftest import snapshot, write
 
@@ -121,9 +122,8 @@ def test_a_stale_answer_is_not_used(tmp_path: Path) -> None:
     text = files[path]
     stale = text.replace("replicas: 3", "replicas: 5")
     key = os.path.abspath(tmp_path / path)
-    reader = loading._Reader(
-        fast_reading=True, prefetched={key: (stale, read_profile_documents(stale))}
-    )
+    ahead = (stale, read_profile_documents(stale), skeletons(stale))
+    reader = loading._Reader(fast_reading=True, prefetched={key: ahead})
     (document,) = reader.documents(tmp_path / path)
     assert document.data["spec"]["service"]["replicas"] == 3
 
@@ -146,9 +146,12 @@ def test_the_worker_reads_what_loading_would_and_skips_what_it_cannot(
     found = prefetch.prepare(arguments)(None, iter(()))
     expected = {os.path.abspath(name): text for name, text in files.items() if "/team-" in name}
     assert found.keys() == expected.keys()
-    for key, (text, documents) in found.items():
+    for key, (text, documents, positions) in found.items():
         assert text == expected[key]
         assert documents == read_profile_documents(text)
+        # Positions only for a text within fast_profiles' limits (the others are odd anyway).
+        assert positions == (None if documents is None else skeletons(text))
+    assert sum(positions is not None for _, _, positions in found.values()) > len(found) // 2
 
 
 def test_the_options_that_take_a_value_are_those_of_render() -> None:
