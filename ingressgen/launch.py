@@ -29,9 +29,9 @@ def main() -> None:
 
             start_early(_prepare_validation_worker)
         elif early_reader:
-            from ingressgen.validation.worker import start_early
+            from ingressgen.prefetch import start_early as start_reading
 
-            start_early(_prepare_profile_reader)
+            start_reading(sys.argv[2:])
         from ingressgen.cli import main as command_line
 
         command_line()
@@ -40,12 +40,16 @@ def main() -> None:
         code = _exit_code(finished.code)
     except KeyboardInterrupt:
         code = _interrupted_outside_the_command()
-    if early_worker or early_reader:
+    # A run that ended before it could use or dismiss its worker (a usage error, --help): stop
+    # it now rather than let it hold the streams a caller may be waiting on.
+    if early_worker:
         from ingressgen.validation.worker import dismiss_early
 
-        # A run that ended before it could use or dismiss the worker (a usage error, --help):
-        # stop it now rather than let it hold the streams a caller may be waiting on.
         dismiss_early()
+    if early_reader:
+        from ingressgen.prefetch import dismiss_early as stop_reading
+
+        stop_reading()
     # Tearing the interpreter down frees every object of the run one by one: about 40 ms
     # after `validate` has read 2,000 manifests, for nothing. Every file a command writes is
     # closed by now; only the standard streams hold buffered output.
@@ -79,13 +83,6 @@ def _prepare_validation_worker() -> Any:
     from ingressgen.validation.manifests import prepare_worker
 
     return prepare_worker()
-
-
-def _prepare_profile_reader() -> Any:
-    """Runs in `render`'s worker: reads the profiles while this process imports (prefetch.py)."""
-    from ingressgen.prefetch import prepare
-
-    return prepare(sys.argv[2:])
 
 
 def _may_read_profiles(arguments: list[str]) -> bool:

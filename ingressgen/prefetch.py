@@ -21,11 +21,15 @@ as it was.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import stat
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingressgen.validation.worker import Worker
 
 # From how many profile files the worker's reading is used: the first process reads fewer
 # than this through PyYAML (FAST_READING_FROM in loading.py), and for a few profiles the
@@ -107,12 +111,32 @@ def prepare(arguments: list[str]) -> Any:
     return serve
 
 
+# Its own slot, apart from validate's early worker: whatever else a render runs can never take
+# this worker for a job it was not made for, nor this one take another.
+_early: Worker | None = None
+
+
+def start_early(arguments: list[str]) -> None:
+    """Fork the worker now, before the command line is read (see the module's docstring)."""
+    global _early
+    from ingressgen.validation.worker import Worker, can_fork
+
+    if _early is None and can_fork():
+        _early = Worker(functools.partial(prepare, arguments))
+
+
+def dismiss_early() -> None:
+    global _early
+    worker, _early = _early, None
+    if worker is not None:
+        worker.dismiss()
+
+
 def collect(files: int) -> Prefetched:
     """What the early worker read, when a run of `files` profile files is worth waiting for it;
     an empty answer when there is no worker, too few files, or the worker failed."""
-    from ingressgen.validation.worker import take_early
-
-    worker = take_early()
+    global _early
+    worker, _early = _early, None
     if worker is None:
         return {}
     if files < PREFETCH_FROM:

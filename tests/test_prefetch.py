@@ -4,6 +4,7 @@ and a render that uses it writes, says and exits exactly as one that does not.""
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,20 @@ def test_the_options_that_take_a_value_are_those_of_render() -> None:
     }
     assert taking_a_value == prefetch.VALUE_OPTIONS
     assert prefetch.PREFETCH_FROM >= loading.FAST_READING_FROM
+
+
+def test_a_run_that_ends_early_stops_its_reader_before_leaving(tmp_path: Path) -> None:
+    """A caller reading a descriptor we inherited to its end must not wait for the worker."""
+    write(tmp_path, corpus(prefetch.PREFETCH_FROM))
+    read_end, write_end = os.pipe()
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    command = [sys.executable, "-m", "ingressgen", "render", "profiles", "--no-such-option"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env=environment, pass_fds=(write_end,), stderr=subprocess.PIPE
+    )
+    os.close(write_end)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 2 and b"no-such-option" in errors
+    readable, _, _ = select.select([read_end], [], [], 0)
+    assert readable and os.read(read_end, 1) == b""
+    os.close(read_end)
