@@ -58,91 +58,143 @@ _WORDS_READ_AS_OTHER_TYPES = frozenset(
 )
 
 
-# The node trees of the texts located last. A tree is about 30 KB for a 40-line profile: kept
-# for every profile of a large run they would hold most of its memory (and slow the garbage
+# A document's positions, as small tuples (all a position needs, and what marshal can carry from
+# render's worker, prefetch.py):
+#   (MAPPING, line, column, {key: (key line, key column, value)})
+#   (SEQUENCE, line, column, (item, ...))
+#   (SCALAR, line, column, empty)  where empty: a plain `key:` with nothing after it
+Skeleton = tuple[Any, ...]
+MAPPING, SEQUENCE, SCALAR = 0, 1, 2
+
+# The skeletons of the texts located last. A node tree is about 30 KB for a 40-line profile:
+# kept for every profile of a large run they would hold most of its memory (and slow the garbage
 # collector down), while a profile's positions are asked for within a few steps of each other.
-# A tree dropped here is composed again if asked for once more.
-_RECENT: OrderedDict[FastStream, list[Any]] = OrderedDict()
+# A skeleton dropped here is composed again if asked for once more.
+_RECENT: OrderedDict[FastStream, list[Skeleton]] = OrderedDict()
 _RECENT_LIMIT = 64
 
 
+def skeletons(text: str) -> list[Skeleton] | None:
+    """The skeleton of every document of `text`, or None for a text where ruamel.yaml must
+    answer."""
+    if _DOUBTFUL_TEXT.search(text) is not None:
+        return None
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Composer))
+    except yaml.YAMLError:
+        return None  # ruamel.yaml decides what an unreadable text means
+    if not all(map(_plain_keys_once, nodes)):
+        return None
+    return [_skeleton(node) for node in nodes]
+
+
 class FastStream:
-    """The composed documents of one text, or None for a text where ruamel.yaml must answer."""
+    """The positions of one text's documents, or None for a text where ruamel.yaml must answer.
 
-    def __init__(self, text: str) -> None:
+    `ready`: the text's skeletons, computed ahead (by render's worker), used instead of composing
+    the text again."""
+
+    def __init__(self, text: str, ready: list[Skeleton] | None = None) -> None:
         self._text = text
-        self._usable = _DOUBTFUL_TEXT.search(text) is None
+        self._ready = ready
+        self._usable = ready is not None or _DOUBTFUL_TEXT.search(text) is None
 
-    def _documents(self) -> list[Any] | None:
+    def _documents(self) -> list[Skeleton] | None:
+        if self._ready is not None:
+            return self._ready
         if not self._usable:
             return None
-        nodes = _RECENT.get(self)
-        if nodes is not None:
+        found = _RECENT.get(self)
+        if found is not None:
             _RECENT.move_to_end(self)
-            return nodes
-        try:
-            nodes = list(yaml.compose_all(self._text, Loader=_Composer))
-        except yaml.YAMLError:
-            nodes = None  # ruamel.yaml decides what an unreadable text means
-        if nodes is None or not all(map(_plain_keys_once, nodes)):
+            return found
+        found = skeletons(self._text)
+        if found is None:
             self._usable = False
             return None
-        _RECENT[self] = nodes
+        _RECENT[self] = found
         if len(_RECENT) > _RECENT_LIMIT:
             _RECENT.popitem(last=False)
-        return nodes
+        return found
 
     def locate(
         self, document: int, path: Sequence[str | int], *, at_key: bool = False
     ) -> tuple[int, int] | None:
         """0-based (line, column) of `path` (or of its deepest existing part, or of the
         document's start), exactly as ruamel.yaml reports it; None when in doubt."""
-        nodes = self._documents()
-        if nodes is None or document >= len(nodes):
+        documents = self._documents()
+        if documents is None or document >= len(documents):
             return None
-        root = nodes[document]
-        if not isinstance(root, yaml.MappingNode):
+        node = documents[document]
+        if node[0] != MAPPING:
             return None  # an empty or scalar document: ruamel.yaml builds no positions for it
-        position = (root.start_mark.line, root.start_mark.column)
-        node: Any = root
+        position = (node[1], node[2])
         for index, part in enumerate(path):
             last = index == len(path) - 1
-            if isinstance(node, yaml.MappingNode):
+            kind, _, _, content = node
+            if kind == MAPPING:
                 if not isinstance(part, str):
                     break  # every key is a string (checked above), as in ruamel.yaml's tree
-                found = _entry(node, part)
-                if found is None:
+                entry = content.get(part)
+                if entry is None:
                     break
-                key, value = found
-                if not (last and at_key) and _empty(value):
+                key_line, key_column, value = entry
+                if last and at_key:
+                    position = (key_line, key_column)
+                elif _empty(value):
                     return None
-                mark = key.start_mark if (last and at_key) else value.start_mark
-                position, node = (mark.line, mark.column), value
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                else:
+                    position = (value[1], value[2])
+                node = value
+            elif kind == SEQUENCE and isinstance(part, int):
                 if part < 0:
                     return None
-                if part >= len(node.value):
+                if part >= len(content):
                     break
-                item = node.value[part]
-                if _empty(item):
+                node = content[part]
+                if _empty(node):
                     return None
-                position, node = (item.start_mark.line, item.start_mark.column), item
+                position = (node[1], node[2])
             else:
                 break
         return position
 
 
-def _entry(node: yaml.MappingNode, name: str) -> tuple[Any, Any] | None:
-    for key, value in node.value:
-        if key.value == name:
-            return key, value
-    return None
+def _skeleton(root: Any) -> Skeleton:
+    """A node tree's skeleton, built children first without recursion (a document may be
+    nested deeper than Python's stack)."""
+    built: dict[int, Skeleton] = {}
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_built = stack.pop()
+        mark = node.start_mark
+        if isinstance(node, yaml.MappingNode):
+            if not children_built:
+                stack.append((node, True))
+                stack.extend((value, False) for _, value in node.value)
+                continue
+            entries = {
+                key.value: (key.start_mark.line, key.start_mark.column, built.pop(id(value)))
+                for key, value in node.value
+            }
+            built[id(node)] = (MAPPING, mark.line, mark.column, entries)
+        elif isinstance(node, yaml.SequenceNode):
+            if not children_built:
+                stack.append((node, True))
+                stack.extend((item, False) for item in node.value)
+                continue
+            items = tuple(built.pop(id(item)) for item in node.value)
+            built[id(node)] = (SEQUENCE, mark.line, mark.column, items)
+        else:
+            # libyaml gives a plain scalar the style "": an empty plain value (`key:` alone) is
+            # marked where the indicator ends, by ruamel.yaml where the next token starts.
+            empty = not node.style and node.value == ""
+            built[id(node)] = (SCALAR, mark.line, mark.column, empty)
+    return built[id(root)]
 
 
-def _empty(node: Any) -> bool:
-    """An empty plain value (`key:` with nothing after it): libyaml marks it where the
-    indicator ends, ruamel.yaml where the next token starts."""
-    return isinstance(node, yaml.ScalarNode) and not node.style and node.value == ""
+def _empty(node: Skeleton) -> bool:
+    return node[0] == SCALAR and bool(node[3])
 
 
 def _plain_keys_once(root: Any) -> bool:

@@ -17,6 +17,7 @@ def main() -> None:
     # before it writes anything exits 130 like one interrupted later (see interrupts.py).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     early_worker = sys.argv[1:2] == ["validate"] and _may_need_worker(sys.argv[2:])
+    early_reader = sys.argv[1:2] == ["render"] and _may_read_profiles(sys.argv[2:])
     if sys.argv[1:2] == ["render"]:
         # A render of 1,000 profiles builds millions of short-lived objects and hardly any
         # cycle: with the default thresholds the collector ran so often that it took 10-15% of
@@ -27,6 +28,10 @@ def main() -> None:
             from ingressgen.validation.worker import start_early
 
             start_early(_prepare_validation_worker)
+        elif early_reader:
+            from ingressgen.prefetch import start_early as start_reading
+
+            start_reading(sys.argv[2:])
         from ingressgen.cli import main as command_line
 
         command_line()
@@ -35,12 +40,16 @@ def main() -> None:
         code = _exit_code(finished.code)
     except KeyboardInterrupt:
         code = _interrupted_outside_the_command()
+    # A run that ended before it could use or dismiss its worker (a usage error, --help): stop
+    # it now rather than let it hold the streams a caller may be waiting on.
     if early_worker:
         from ingressgen.validation.worker import dismiss_early
 
-        # A run that ended before it could use or dismiss the worker (a usage error, --help):
-        # stop it now rather than let it hold the streams a caller may be waiting on.
         dismiss_early()
+    if early_reader:
+        from ingressgen.prefetch import dismiss_early as stop_reading
+
+        stop_reading()
     # Tearing the interpreter down frees every object of the run one by one: about 40 ms
     # after `validate` has read 2,000 manifests, for nothing. Every file a command writes is
     # closed by now; only the standard streams hold buffered output.
@@ -74,6 +83,12 @@ def _prepare_validation_worker() -> Any:
     from ingressgen.validation.manifests import prepare_worker
 
     return prepare_worker()
+
+
+def _may_read_profiles(arguments: list[str]) -> bool:
+    from ingressgen.prefetch import may_help
+
+    return may_help(arguments)
 
 
 def _may_need_worker(arguments: list[str]) -> bool:

@@ -33,6 +33,7 @@ from ingressgen.overlays import (
     resolve,
 )
 from ingressgen.plan import LoadedProfile
+from ingressgen.prefetch import Prefetched, collect
 from ingressgen.profile import API_VERSION, BASE_KIND, PROFILE_KIND, Profile
 from ingressgen.profile_files import read_profile_prefix, read_profile_text
 from ingressgen.yaml_io import ParsedStream, SourcePositions, load_documents
@@ -145,8 +146,10 @@ def is_profile_document(data: Any) -> bool:
 class _Reader:
     """Reads each file once: a base shared by many overlays is parsed a single time."""
 
-    def __init__(self, fast_reading: bool = False) -> None:
+    def __init__(self, fast_reading: bool = False, prefetched: Prefetched | None = None) -> None:
         self._fast_reading = fast_reading  # yaml-rs where it provably reads alike
+        # What render's worker read ahead (prefetch.py), used only for an identical text.
+        self._prefetched = prefetched or {}
         self._files: dict[str, list[Document]] = {}
         self._roots: dict[Path, Path] = {}
 
@@ -163,12 +166,18 @@ class _Reader:
         if key not in self._files:
             display = display_path(file)
             text = read_profile_text(file, display)
-            stream = ParsedStream(text)
             raw = None
-            if self._fast_reading:
+            skeletons = None
+            ahead = self._prefetched.pop(key, None)
+            if ahead is not None and ahead[0] == text:
+                # What read_profile_documents and fast_positions.skeletons return for this very
+                # text, computed in the worker.
+                _, raw, skeletons = ahead
+            elif self._fast_reading:
                 from ingressgen.fast_profiles import read_profile_documents
 
                 raw = read_profile_documents(text)
+            stream = ParsedStream(text, skeletons)
             if raw is None:  # not provably read alike: PyYAML reads it, and says what is wrong
                 raw = load_documents(text, display)
             self._files[key] = [
@@ -196,7 +205,7 @@ class _Reader:
 
 def load_profiles(paths: Sequence[Path], options: LoadOptions) -> LoadResult:
     files, folders, explicit = _discover(paths, options.out_dir)
-    reader = _Reader(fast_reading=len(files) >= FAST_READING_FROM)
+    reader = _Reader(fast_reading=len(files) >= FAST_READING_FROM, prefetched=collect(len(files)))
     collector = ProblemCollector()
     loaded: list[LoadedProfile] = []
     notes: list[Finding] = []

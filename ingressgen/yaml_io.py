@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ingressgen.errors import InputError, Location, Problem
-from ingressgen.fast_positions import FastStream
+from ingressgen.fast_positions import FastStream, Skeleton
 from ingressgen.nesting import TooDeep, check_depth
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -242,10 +242,11 @@ def _start(root: Any) -> tuple[int, int]:
 class ParsedStream:
     """Every document of one text as ruamel.yaml round-trip trees, parsed once when first asked."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, skeletons: list[Skeleton] | None = None) -> None:
+        """`skeletons`: the text's positions as fast_positions.skeletons found them ahead."""
         self._text = text
         self._trees: list[Any] | None = None
-        self._fast = FastStream(text)
+        self._fast = FastStream(text, skeletons)
 
     def locate(
         self, index: int, path: Sequence[str | int], *, at_key: bool = False
