@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_render import kubeconform_argv, kubeconform_binary
+from bench_render import kubeconform_argv, kubeconform_binary, machine_speed
 from manifest_corpus import generate
 
 
@@ -60,21 +60,6 @@ def measure(label: str, argv: list[str], cwd: Path, runs: int, env: dict[str, st
     print(
         f"{label:<58} median {median:6.3f} s   best {min(times):6.3f} s   peak RSS {peak:5.0f} MiB"
     )
-    return median
-
-
-def machine_speed(runs: int) -> float:
-    """A fixed pure-Python loop: these shared machines change speed by 1.5-2x over minutes,
-    so figures are only comparable next to this one."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        total = 0
-        for i in range(3_000_000):
-            total += i
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
-    print(f"{'machine speed: reference loop':<58} median {median:6.3f} s")
     return median
 
 
