@@ -32,7 +32,6 @@ from typing import Any
 import yaml
 
 from ingressgen.validation.reading import fast_reader
-from ingressgen.validation.reading.fast_reader import read_documents
 
 _DATE_OR_GROUPED_DIGITS = re.compile(r"[0-9]{4}-[0-9]|[0-9]_")
 _MAX_DEPTH = 32
@@ -45,7 +44,7 @@ def read_profile_documents(text: str) -> list[Any] | None:
     Loader=ProfileLoader)` returns them, or None when this reader cannot be sure of that."""
     if _DATE_OR_GROUPED_DIGITS.search(text):
         return None
-    documents = read_documents(text, simple_flow_lists=True)
+    documents = fast_reader.read_documents(text, simple_flow_lists=True)
     if documents is None:
         return None
     values: list[Any] = [None] * (documents[-1].position + 1 if documents else 0)
@@ -90,10 +89,4 @@ def _plain_text_in_yaml_1_1(text: str) -> bool:
     a string, so it was quoted (`kubernetesVersion: "1.34"`) and is a string to both. Cached:
     profiles repeat the same keys and words."""
     resolved: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
-    if resolved == _STR_TAG:
-        return True
-    try:
-        unquoted = fast_reader.yaml_rs.loads(f"value: {text}", parse_datetime=False)  # type: ignore[union-attr]
-    except (ValueError, TypeError):
-        return True  # not even valid plain: it was quoted
-    return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
+    return resolved == _STR_TAG or fast_reader.was_quoted(text, unreadable_plain=True)

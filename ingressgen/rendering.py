@@ -77,18 +77,25 @@ class _CompiledTemplates(BytecodeCache):
         write_file_atomically(self._entry(bucket.key), data.getvalue())
 
 
+# How templates are read and rendered: the shipped templates are written for these whitespace
+# and undefined-value rules, so a user's --templates override (user_templates.py) gets the same.
+TEMPLATE_RULES: dict[str, Any] = {
+    "undefined": StrictUndefined,
+    "autoescape": False,
+    "keep_trailing_newline": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "auto_reload": False,
+}
+
+
 @functools.cache
 def environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         bytecode_cache=_CompiledTemplates(),
         loader=FileSystemLoader(str(templates_dir())),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
         finalize=_only_quoted,
-        auto_reload=False,
+        **TEMPLATE_RULES,
     )
     env.filters["q"] = scalar
     env.filters["dq"] = quoted

@@ -33,13 +33,13 @@ from types import FrameType, TracebackType
 from typing import Any
 
 import yaml
-from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, Undefined, nodes
+from jinja2 import BaseLoader, TemplateNotFound, Undefined, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ingressgen.errors import InputError, Location, Problem
 from ingressgen.plan import PlannedObject, RenderedObject
-from ingressgen.rendering import templates_dir
+from ingressgen.rendering import TEMPLATE_RULES, templates_dir
 from ingressgen.yaml_io import StrictLoader
 from ingressgen.yaml_scalars import YamlText, block, quoted, scalar
 
@@ -127,15 +127,7 @@ def _environment(sources: Mapping[str, tuple[str, str]], state: _RenderState) ->
         raise _Refused("prints a value without the q, dq or block filter")
 
     env = _Environment(
-        loader=_Loader(sources),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=only_quoted,
-        auto_reload=False,
-        cache_size=-1,
+        loader=_Loader(sources), finalize=only_quoted, cache_size=-1, **TEMPLATE_RULES
     )
     env.filters = {name: env.filters[name] for name in _ALLOWED_FILTERS}
     env.filters.update(q=_recording(scalar), dq=_recording(quoted), block=_recording(block))

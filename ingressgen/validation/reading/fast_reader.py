@@ -247,9 +247,16 @@ def _is_string_in_both(text: str) -> bool:
         return False
     if not reads_as_other_than_text(text):
         return True
+    return was_quoted(text, unreadable_plain=False)
+
+
+def was_quoted(text: str, *, unreadable_plain: bool) -> bool:
+    """Whether a string yaml-rs returned must have been quoted (or a block scalar): yaml-rs
+    would not read the same text written plain as a string. `unreadable_plain`: the answer
+    when the text cannot be written plain at all."""
     assert yaml_rs is not None
     try:
         unquoted = yaml_rs.loads(f"value: {text}", parse_datetime=False)
     except (ValueError, TypeError):
-        return False
+        return unreadable_plain
     return not (isinstance(unquoted, dict) and isinstance(unquoted.get("value"), str))
