@@ -84,13 +84,22 @@ def resolve(
             raise _error(current, f"extends makes a cycle: {chain}; a base may not extend itself")
         seen.append(real)
         layers.append(read_base(target, current))
-    # A copy: the documents are shared by every profile built on them, and the caller may set
-    # --exposure in the result.
-    data: Any = _copy(_resolved_data_of(layers), {})
-    if len(layers) > 1 and isinstance(data, dict) and document.own_kind is None:
+    if len(layers) == 1:
+        # Nothing merged: the document itself, which no one changes (a caller that sets
+        # --exposure copies it first, see `private_copy`); copying 1,000 profiles cost 5% of
+        # loading them.
+        return Resolved(document.data, (document,))
+    # A copy: the documents are shared by every profile built on them.
+    data: Any = private_copy(_resolved_data_of(layers))
+    if isinstance(data, dict) and document.own_kind is None:
         # The overlay is what renders: a ServiceProfileBase below it does not make it a base.
         data["kind"] = PROFILE_KIND
     return Resolved(data, tuple(layers))
+
+
+def private_copy(value: Any) -> Any:
+    """A copy of a document's data that its owner may change without touching the document."""
+    return _copy(value, {})
 
 
 def _copy(value: Any, memo: dict[int, Any]) -> Any:

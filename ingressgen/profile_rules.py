@@ -82,7 +82,12 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
 
 def _secrets(loaded: LoadedProfile) -> Iterator[Problem]:
     """A credential written into a profile would be copied into out/, which is committed."""
-    for path, value in _strings(loaded.profile.model_dump(by_alias=True, exclude_none=True), ()):
+    dumped = loaded.profile.model_dump(by_alias=True, exclude_none=True)
+    # Almost no profile holds anything of a secret's shape: one pass over the bare values says
+    # so, and only a profile that does has the paths of its values worked out.
+    if not any(_ANY_SECRET_SHAPE.search(value) for value in _string_values(dumped)):
+        return
+    for path, value in _strings(dumped, ()):
         if not _ANY_SECRET_SHAPE.search(value):
             continue  # one search instead of four for the values that look like nothing
         for kind, shape in SECRET_SHAPES:
@@ -95,6 +100,21 @@ def _secrets(loaded: LoadedProfile) -> Iterator[Problem]:
                     rule="profile-secret-value",
                 )
                 break
+
+
+def _string_values(value: Any) -> list[str]:
+    """Every string in a dumped profile, in no particular order."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def _strings(

@@ -67,8 +67,21 @@ def _escape(char: str) -> str:
     return f"\\U{code:08X}"
 
 
+# Printable ASCII without '"' and '\\': nothing in it is escaped, in either mode.
+_NOTHING_TO_ESCAPE = re.compile(r"[ !#-\[\]-~]*")
+# Printable ASCII and line breaks: every character a literal block holds as it is.
+_LITERAL_ASCII = re.compile(r"[\n -~]*")
+
+
 def double_quoted(text: str, *, visible: bool = False) -> str:
     """`visible`: also escape what Python would not print (format, private-use, unassigned)."""
+    if _NOTHING_TO_ESCAPE.fullmatch(text):
+        return f'"{text}"'
+    return _double_quoted_each(text, visible)
+
+
+def _double_quoted_each(text: str, visible: bool) -> str:
+    """double_quoted, deciding character by character."""
     return (
         '"'
         + "".join(
@@ -106,12 +119,19 @@ def quoted(value: str) -> YamlText:
 def _literal_block_safe(text: str) -> bool:
     if not text.strip() or text[0] == " " or text.startswith("\n"):
         return False
+    if not (_LITERAL_ASCII.fullmatch(text) or _literal_block_holds_each(text)):
+        return False
+    return all(line == line.rstrip(" ") for line in text.split("\n"))
+
+
+def _literal_block_holds_each(text: str) -> bool:
+    """Whether a literal block holds every character of `text` as it is, one by one."""
     for char in text:
         if char in '\n"\\':
             continue  # a literal block holds quotes and backslashes as they are
         if _needs_escape(char) or not (char.isprintable() or char == " "):
             return False
-    return all(line == line.rstrip(" ") for line in text.split("\n"))
+    return True
 
 
 def block(text: str, indent: int) -> YamlText:

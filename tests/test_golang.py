@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingressgen.golang.duration import parse_duration_ns
 from ingressgen.golang.net import GoURLError, parse_url, split_host_port_ok
@@ -189,3 +191,28 @@ def test_go_duration_range() -> None:
     for text in ("9223372036854775808ns", "2562048h", "1" * 5000 + "s"):
         with pytest.raises(ValueError, match="invalid duration"):
             parse_duration_ns(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.characters(min_codepoint=0x20, max_codepoint=0x7F),
+            st.sampled_from(["%", "%2", "%25", "%41", "é", "\t"]),
+        )
+    ).map("".join),
+    st.booleans(),
+)
+def test_unescape_fast_path_matches_the_byte_loop(text: str, host: bool) -> None:
+    """Text the fast path returns as it is must be exactly what the byte loop makes of it."""
+    from ingressgen.golang.net import GoURLError, _unescape, _unescape_each
+
+    try:
+        expected: str | None = _unescape_each(text, host=host)
+    except GoURLError:
+        expected = None
+    try:
+        found: str | None = _unescape(text, host=host)
+    except GoURLError:
+        found = None
+    assert found == expected

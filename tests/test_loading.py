@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingressgen.errors import InputError
 from ingressgen.loading import LoadOptions, load_profile_file, load_profiles
@@ -808,3 +810,31 @@ def test_symlinked_profiles_are_not_followed(tmp_path: Path) -> None:
 def test_missing_path_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_profiles([tmp_path / "nope.yaml"], LoadOptions(base_dir=tmp_path))
+
+
+_SEGMENTS = st.sampled_from(["a", "b", "..", ".", "", "profiles", "x.yaml", "é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_SEGMENTS, min_size=1, max_size=6),
+    st.booleans(),
+    st.sampled_from(["", "sub", "..", "sub/deeper", "/"]),
+)
+def test_path_forms_match_the_os_path_calls(segments: list[str], absolute: bool, base: str) -> None:
+    """PathForms reads the working directory once and slices instead of calling relpath: the
+    ids and displayed paths must stay what os.path.abspath and relpath give."""
+    import os
+
+    from ingressgen.loading import PathForms
+
+    text = "/".join(segments)
+    path = Path(("/" if absolute else "") + text)
+    base_dir = Path(os.getcwd(), base) if base != "/" else Path("/")
+    forms = PathForms(base_dir)
+    assert forms.absolute(path) == os.path.abspath(path)
+    expected_id = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(base_dir)))
+    assert forms.profile_id(path) == expected_id.as_posix()
+    relative = os.path.relpath(os.path.abspath(path))
+    shown = path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+    assert forms.display(path) == shown

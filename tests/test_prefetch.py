@@ -3,6 +3,7 @@ and a render that uses it writes, says and exits exactly as one that does not.""
 
 from __future__ import annotations
 
+import marshal
 import os
 import select
 import subprocess
@@ -124,7 +125,8 @@ def test_a_stale_answer_is_not_used(tmp_path: Path) -> None:
     stale = text.replace("replicas: 3", "replicas: 5")
     key = os.path.abspath(tmp_path / path)
     ahead = (stale, read_profile_documents(stale), skeletons(stale))
-    reader = loading._Reader(fast_reading=True, prefetched={key: ahead})
+    places = loading.PathForms(tmp_path)
+    reader = loading._Reader(places, fast_reading=True, prefetched={key: ahead})
     (document,) = reader.documents(tmp_path / path)
     assert document.data["spec"]["service"]["replicas"] == 3
 
@@ -144,7 +146,7 @@ def test_the_worker_reads_what_loading_would_and_skips_what_it_cannot(
     assert prefetch.may_help(arguments)
     assert not prefetch.may_help(["profiles/team-0"])  # too few
     assert not prefetch.may_help(["profiles", "--help"])
-    found = prefetch.prepare(arguments)(None, iter(()))
+    found = marshal.loads(prefetch.prepare(arguments)(None, iter(())))
     expected = {os.path.abspath(name): text for name, text in files.items() if "/team-" in name}
     assert found.keys() == expected.keys()
     for key, (text, documents, positions) in found.items():

@@ -190,3 +190,31 @@ def test_a_path_with_a_dot_no_longer_turns_the_config_into_one_quoted_line() -> 
 def test_quoted_is_double_quoted_whatever_the_first_character(text: str) -> None:
     assert quoted(text) == f'"{text}"'
     assert _pyyaml(f"k: {quoted(text)}") == {"k": text} == _ruamel(f"k: {quoted(text)}")
+
+
+# The fast paths decide by one regular expression what the character loops decide one by one:
+# texts drawn mostly from the ASCII edge (quotes, backslashes, DEL, controls) and a little
+# beyond must get the same answer either way.
+_EDGE_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0, max_codepoint=0x7F),
+        st.sampled_from(['"', "\\", "\n", " ", "\x7f", "\x85", "\u2028", "é", "\ufeff"]),
+    )
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_EDGE_TEXT, st.booleans())
+def test_double_quoting_fast_path_matches_the_character_loop(text: str, visible: bool) -> None:
+    from ingressgen.yaml_scalars import _double_quoted_each
+
+    assert double_quoted(text, visible=visible) == _double_quoted_each(text, visible)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_EDGE_TEXT)
+def test_literal_block_fast_path_matches_the_character_loop(text: str) -> None:
+    from ingressgen.yaml_scalars import _LITERAL_ASCII, _literal_block_holds_each
+
+    if _LITERAL_ASCII.fullmatch(text):
+        assert _literal_block_holds_each(text)
