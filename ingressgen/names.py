@@ -78,7 +78,14 @@ def is_iana_port_name(value: str) -> bool:
     )
 
 
+# Only text of ASCII digits and dots (IPv4) or with a ':' (IPv6) can be an address: asking
+# ipaddress about a DNS name costs two raised exceptions.
+_MAYBE_IPV4 = re.compile(r"[0-9.]+")
+
+
 def is_ip_address(value: str) -> bool:
+    if ":" not in value and not _MAYBE_IPV4.fullmatch(value):
+        return False
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -242,17 +242,23 @@ def _with_sources(planned: PlannedObject, sources: Sequence[LoadedProfile]) -> P
 def _merge_same_context(planned: Sequence[PlannedObject]) -> list[PlannedObject]:
     """Many profiles asking for one shared object (a pool) render it once, not once each."""
     merged: dict[tuple[tuple[str, str, str, str], str], PlannedObject] = {}
+    # The other profiles that asked for it, added once at the end: adding them one at a time
+    # rebuilt and re-sorted a pool's sources for each of the profiles sharing it.
+    also_from: dict[tuple[tuple[str, str, str, str], str], list[LoadedProfile]] = {}
     for obj in planned:
         key = (obj.identity, obj.template)
         existing = merged.get(key)
         if existing is not None and existing.context == obj.context:
-            merged[key] = _with_sources(existing, obj.sources)
+            also_from.setdefault(key, []).extend(obj.sources)
         elif existing is None:
             merged[key] = obj
         else:
             # Different content for one object: keep both, so the conflict is reported in full.
             merged[(obj.identity, f"{obj.template}#{len(merged)}")] = obj
-    return list(merged.values())
+    return [
+        _with_sources(obj, also_from[key]) if key in also_from else obj
+        for key, obj in merged.items()
+    ]
 
 
 def _merge_identical(objects: Sequence[RenderedObject]) -> list[RenderedObject]:

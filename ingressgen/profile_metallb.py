@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ class AddressRange:
         return self.version == ip.version and self.first <= int(ip) <= self.last
 
 
+# Remembered: many profiles share a pool, and every one of them names its addresses (the
+# result is immutable, and an entry that does not parse is never stored).
+@functools.lru_cache(maxsize=4096)
 def parse_address_range(text: str) -> AddressRange:
     """Parse one MetalLB pool entry: a CIDR, or 'start-end' (MetalLB's ParseCIDR rules).
 

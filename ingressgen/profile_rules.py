@@ -48,6 +48,7 @@ def _scoped(shape: re.Pattern[str]) -> str:
 
 
 _ANY_SECRET_SHAPE = re.compile("|".join(_scoped(shape) for _, shape in SECRET_SHAPES))
+JOINT = "\0"
 
 
 def check(loaded: LoadedProfile) -> Iterator[Problem]:
@@ -83,9 +84,11 @@ def check(loaded: LoadedProfile) -> Iterator[Problem]:
 def _secrets(loaded: LoadedProfile) -> Iterator[Problem]:
     """A credential written into a profile would be copied into out/, which is committed."""
     dumped = loaded.profile.model_dump(by_alias=True, exclude_none=True)
-    # Almost no profile holds anything of a secret's shape: one pass over the bare values says
-    # so, and only a profile that does has the paths of its values worked out.
-    if not any(_ANY_SECRET_SHAPE.search(value) for value in _string_values(dumped)):
+    # Almost no profile holds anything of a secret's shape: one search over its values joined
+    # by NUL says so. A match inside one value is still a match in the joined text (NUL is no
+    # word character, so a `\b` at a value's edge still holds); a match across a NUL only sends
+    # the profile on to the search value by value below.
+    if not _ANY_SECRET_SHAPE.search(JOINT.join(_string_values(dumped))):
         return
     for path, value in _strings(dumped, ()):
         if not _ANY_SECRET_SHAPE.search(value):

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ingressgen import loading, pipeline, profile_rules, rendering
+from ingressgen import loading, names, pipeline, profile_rules, rendering
 from tests.conftest import Result
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -70,3 +72,55 @@ def test_compiled_templates_are_cached_and_a_torn_entry_is_recompiled(
 def test_the_secret_prefilter_finds_every_shape(value: str) -> None:
     assert profile_rules._ANY_SECRET_SHAPE.search(value)
     assert any(shape.search(value) for _, shape in profile_rules.SECRET_SHAPES)
+
+
+_SECRETISH = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "eyJhIjoi" + "A" * 20,
+                "AKIA",
+                "A" * 16,
+                "password",
+                "token: ",
+                "=",
+                ":",
+                " ",
+                "abcd",
+                "x",
+                "é",
+            ]
+        ),
+        st.text(max_size=4),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_SECRETISH, max_size=5))
+def test_the_joined_secret_search_misses_no_value(values: list[str]) -> None:
+    """One search over a profile's values joined by NUL finds whatever a search of each value
+    would: it may only add false alarms, which the search value by value then settles."""
+    if any(profile_rules._ANY_SECRET_SHAPE.search(value) for value in values):
+        assert profile_rules._ANY_SECRET_SHAPE.search(profile_rules.JOINT.join(values))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.text(alphabet="0123456789.:abcdef%", max_size=20),
+        st.ip_addresses().map(str),
+    )
+)
+def test_the_ip_address_shortcut_agrees_with_ipaddress(value: str) -> None:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+        expected = True
+    except ValueError:
+        expected = False
+    assert names.is_ip_address(value) == expected
