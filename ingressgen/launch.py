@@ -19,10 +19,12 @@ def main() -> None:
     early_worker = sys.argv[1:2] == ["validate"] and _may_need_worker(sys.argv[2:])
     early_reader = sys.argv[1:2] == ["render"] and _may_read_profiles(sys.argv[2:])
     if sys.argv[1:2] == ["render"]:
-        # A render of 1,000 profiles builds millions of short-lived objects and hardly any
-        # cycle: with the default thresholds the collector ran so often that it took 10-15% of
-        # the run. It still runs, every 100,000 allocations instead of every 700.
-        gc.set_threshold(100_000, 50, 100)
+        # A render builds millions of short-lived objects and no reference cycle worth
+        # collecting: with the collector off, 5,000 profiles peak at the same RSS (167.1 MB
+        # against 167.0 MB) and finish 12% sooner (2.10 s against 2.39 s; with the default
+        # thresholds it took 10-15% of a 1,000-profile run). Reference counting still frees
+        # everything else as it goes; the process ends within seconds.
+        gc.disable()
     try:
         if early_worker:
             from ingressgen.validation.worker import start_early

@@ -168,13 +168,14 @@ def document(value: dict[str, Any]) -> str:
 
 
 def _flow(value: Any) -> str:
+    if isinstance(value, str):
+        # Quoted: every character the literal block around the document can hold, nothing
+        # invisible.
+        return value if is_plain_safe(value) else double_quoted(value, visible=True)
     if isinstance(value, dict) and not value:
         return "{}"
     if isinstance(value, list) and not value:
         return "[]"
-    if isinstance(value, str) and not is_plain_safe(value):
-        # Every character the literal block around the document can hold, nothing invisible.
-        return double_quoted(value, visible=True)
     return scalar(value)
 
 

@@ -216,3 +216,12 @@ def test_unescape_fast_path_matches_the_byte_loop(text: str, host: bool) -> None
     except GoURLError:
         found = None
     assert found == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="/ws.-_~a1\\+*?()|[]{}^$:é\ud800", max_size=12))
+def test_the_plain_pattern_shortcut_matches_the_parser(pattern: str) -> None:
+    """A pattern the shortcut lets through must be one the full parser accepts."""
+    from ingressgen.golang.regexp import _compile_error
+
+    assert regexp_error(pattern) == _compile_error(pattern)

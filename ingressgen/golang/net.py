@@ -149,8 +149,11 @@ def parse_url(raw_url: str) -> GoURL:
     return parsed
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _parse(raw: str) -> GoURL:
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+    if _CONTROL_CHARACTER.search(raw):
         raise GoURLError("net/url: invalid control character in URL")
     if raw == "*":
         return GoURL("", "", "*")

@@ -328,12 +328,25 @@ def _escaped_rune(text: str, position: int) -> tuple[int, int]:
     raise GoRegexpError(_INVALID_ESCAPE, text[position:index])
 
 
+# No character that starts an operator, a group, a class or an escape, and no lone surrogate
+# (not UTF-8): such a pattern (a path like /ws or /api/v1.0) is a run of literals and '.', which
+# always compiles.
+_PLAIN_PATTERN = re.compile(r"[^\\+*?()|\[\]{}^$\ud800-\udfff]*")
+
+
 def regexp_error(pattern: str) -> str | None:
     """Go's regexp.Compile verdict on `pattern`: its error message, or None when it compiles.
 
     Not ported: Go's limit on the size of the compiled program ("expression too large"),
     which only patterns of megabytes reach.
     """
+    if _PLAIN_PATTERN.fullmatch(pattern):
+        return None
+    return _compile_error(pattern)
+
+
+def _compile_error(pattern: str) -> str | None:
+    """regexp_error, by parsing the whole pattern."""
     try:
         _RegexpChecker(pattern).check()
     except GoRegexpError as error:
