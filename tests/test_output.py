@@ -506,6 +506,16 @@ def test_a_crash_during_the_renames_is_finished_by_the_next_run(
     assert tree(out) == tree(fresh / "out")
 
 
+@pytest.fixture(params=["one thread", "writer threads"])
+def staging(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with both ways of staging files: small runs write them in this thread,
+    large ones with writer threads (output/writers.py); a failure must be undone alike."""
+    if request.param == "writer threads":
+        monkeypatch.setattr("ingressgen.output.journal.THREADED_FROM", 0)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("staging")
 def test_a_crash_while_staging_is_undone_by_the_next_run(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -527,6 +537,7 @@ def test_a_crash_while_staging_is_undone_by_the_next_run(
     assert tree(out) == before  # the folders the dead run created are gone too
 
 
+@pytest.mark.usefixtures("staging")
 def test_an_interrupt_before_the_commit_leaves_out_untouched(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -536,11 +547,11 @@ def test_an_interrupt_before_the_commit_leaves_out_untouched(
     original = OutFolder.write_new
     count = {"n": 0}
 
-    def interrupted(self: OutFolder, rel: str, data: bytes) -> None:
+    def interrupted(self: OutFolder, rel: str, data: bytes, folder: int | None = None) -> None:
         count["n"] += 1
         if count["n"] == 3:
             raise KeyboardInterrupt
-        original(self, rel, data)
+        original(self, rel, data, folder)
 
     monkeypatch.setattr(OutFolder, "write_new", interrupted)
     files = [gen(SVC_A, doc("a2"), A), gen(SVC_B, doc("b"), B), gen(POOL, doc("p"), B)]
@@ -553,13 +564,14 @@ def test_an_interrupt_before_the_commit_leaves_out_untouched(
     }
 
 
+@pytest.mark.usefixtures("staging")
 def test_a_failure_while_staging_leaves_out_as_it_was(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     render(base, [gen(SVC_A, doc("a"), A), gen(CM_A, doc("cm"), A)], A)
     before = tree(base / "out")
 
-    def full(self: OutFolder, rel: str, data: bytes) -> None:
+    def full(self: OutFolder, rel: str, data: bytes, folder: int | None = None) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(OutFolder, "write_new", full)
@@ -569,6 +581,36 @@ def test_a_failure_while_staging_leaves_out_as_it_was(
     assert tree(base / "out") == before
     assert beside(base) == []
 
+
+
+def test_writer_threads_stop_at_a_failure_and_leave_no_handle_open(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many folders, the 20th file write fails: the run is undone, every folder handle the
+    writers were given is closed, and no writer thread is left."""
+    monkeypatch.setattr("ingressgen.output.journal.THREADED_FROM", 0)
+    files = [gen(f"ns/svc-{i:03d}/service-svc-{i:03d}.yaml", doc(f"s{i}"), A) for i in range(150)]
+    original = OutFolder.write_new
+    count = {"n": 0}
+    lock = threading.Lock()
+
+    def failing(self: OutFolder, rel: str, data: bytes, folder: int | None = None) -> None:
+        with lock:
+            count["n"] += 1
+            fail = count["n"] == 20
+        if fail:
+            raise OSError(errno.EIO, "Input/output error")
+        original(self, rel, data, folder)
+
+    handles_before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(OutFolder, "write_new", failing)
+    with pytest.raises(InputError, match="Input/output error"):
+        render(base, files, A)
+    monkeypatch.undo()
+    assert len(os.listdir("/proc/self/fd")) == handles_before
+    assert not [t for t in threading.enumerate() if t.name.startswith("ingressgen-stage")]
+    assert not (base / "out").exists() or tree(base / "out") == {}
+    assert beside(base) == []
 
 def test_a_journal_naming_paths_outside_out_is_refused(base: Path) -> None:
     render(base, [gen(SVC_A, doc("a"), A)], A)

@@ -163,9 +163,13 @@ def test_a_folder_swapped_for_a_link_mid_render_never_redirects_a_write(tmp_path
 
 # The child slows each file operation a little, so that a random moment often falls inside the
 # writes rather than in start-up; the operations themselves are the real ones.
+# Its argument is the number of files from which staging uses writer threads: the runs
+# alternate between staging in one thread and with writer threads (output/writers.py).
 CHILD = """
 import sys, time
+import ingressgen.output.journal
 from ingressgen.output.folders import OutFolder
+ingressgen.output.journal.THREADED_FROM = int(sys.argv[1])
 for name in ("write_new", "rename"):
     original = getattr(OutFolder, name)
     def slowed(self, *args, _original=original):
@@ -195,7 +199,7 @@ def test_signals_at_random_moments_leave_out_old_or_new_never_between(tmp_path: 
     # How long an uninterrupted run takes, on this machine, now.
     lay_profiles(tmp_path / "profiles", new_profiles)
     start = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=tmp_path, env=_env())
+    child = subprocess.Popen([sys.executable, "-c", CHILD, "0"], cwd=tmp_path, env=_env())
     child.wait()
     duration = time.monotonic() - start
     assert child.returncode == 0
@@ -203,12 +207,12 @@ def test_signals_at_random_moments_leave_out_old_or_new_never_between(tmp_path: 
     seen: dict[str, set[int]] = {}
     plan = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL] * 10
     rng.shuffle(plan)
-    for number in plan:
+    for iteration, number in enumerate(plan):
         shutil.rmtree(tmp_path / "out")
         shutil.copytree(saved, tmp_path / "out")
         lay_profiles(tmp_path / "profiles", new_profiles)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD],
+            [sys.executable, "-c", CHILD, str(iteration % 2 * 10**9)],
             cwd=tmp_path,
             env=_env(),
             stdout=subprocess.DEVNULL,

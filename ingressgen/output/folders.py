@@ -185,9 +185,12 @@ class OutFolder:
         finally:
             os.close(handle)
 
-    def write_new(self, rel: str, data: bytes) -> None:
-        """Create the file `rel`, which must not exist; its folder must exist."""
-        fd = self._existing_folder(rel)
+    def write_new(self, rel: str, data: bytes, folder: int | None = None) -> None:
+        """Create the file `rel`, which must not exist; its folder must exist.
+
+        `folder`: a handle of that folder which the caller owns. Only this way may a thread
+        other than the one that opened out/ write: the cached handles are not shared."""
+        fd = self._existing_folder(rel) if folder is None else folder
         handle = os.open(_name(rel), _NEW_FILE_FLAGS, 0o666, dir_fd=fd)
         try:
             view = memoryview(data)
@@ -234,6 +237,14 @@ class OutFolder:
             except OSError:
                 return  # not empty (or gone, or no longer a folder): it stays
             rel = parent_rel
+
+    def own_handle(self, folder: str) -> int:
+        """A handle of the existing folder `folder` that the caller must close: it stays open
+        however many other folders are opened meanwhile."""
+        fd = self.folder(folder)
+        if fd is None:
+            raise FileNotFoundError(errno.ENOENT, "folder is missing", folder)
+        return os.dup(fd)
 
     def _existing_folder(self, rel: str) -> int:
         fd = self.folder(posixpath.dirname(rel))

@@ -19,6 +19,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ingressgen import interrupts
 from ingressgen.output.folders import Blocked, OutFolder, inside
 
 JOURNAL_NAME = ".ingressgen-journal"
@@ -115,19 +116,50 @@ def save(out: OutFolder, journal: Journal) -> None:
     out.rename(_JOURNAL_DRAFT, JOURNAL_NAME)
 
 
+# From how many new files a run writes them with threads (writers.py); fewer are written by
+# this thread alone, which spares a small run the threads and their import.
+THREADED_FROM = 64
+
+
 def stage(out: OutFolder, journal: Journal, writes: Mapping[str, bytes]) -> None:
     """Create the run's folders and write every new file under its temporary name.
 
-    Each folder is created just before the first file written in it, so the files of one
-    folder are written one after the other through its open handle: creating every folder
-    first would have reopened each (out of OutFolder's few cached handles) for its files."""
+    This thread creates each folder just before its files, which are then written through one
+    handle of it. Nothing is left running when this returns or raises: undoing a staged run must
+    see every file it made."""
     pending = set(journal.folders)
+    by_folder: dict[str, list[tuple[str, bytes]]] = {}
     for temporary, path in journal.renames:
-        _create_pending(out, posixpath.dirname(temporary), pending)
-        out.write_new(temporary, writes[path])
+        by_folder.setdefault(posixpath.dirname(temporary), []).append((temporary, writes[path]))
+    if len(journal.renames) < THREADED_FROM:
+        for folder, files in by_folder.items():
+            _create_pending(out, folder, pending)
+            for rel, data in files:
+                out.write_new(rel, data)
+    else:
+        _stage_with_threads(out, by_folder, pending)
     for folder in journal.folders:  # every one holds a write, so none is left; to be sure
         if folder in pending:
             out.folder(folder, create=True)
+
+
+def _stage_with_threads(
+    out: OutFolder, by_folder: Mapping[str, list[tuple[str, bytes]]], pending: set[str]
+) -> None:
+    from ingressgen.output.writers import Writers
+
+    # Every folder first: while the writers run, this thread only waits (see writers.py).
+    for folder in by_folder:
+        _create_pending(out, folder, pending)
+    writers = Writers(out)
+    try:
+        for folder, files in by_folder.items():
+            writers.write(folder, files)
+        writers.finish()
+    except BaseException:
+        with interrupts.held():
+            writers.abandon()
+        raise
 
 
 def _create_pending(out: OutFolder, folder: str, pending: set[str]) -> None:
