@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingressgen.errors import InputError
 from ingressgen.output import (
@@ -582,7 +584,6 @@ def test_a_failure_while_staging_leaves_out_as_it_was(
     assert beside(base) == []
 
 
-
 def test_writer_threads_stop_at_a_failure_and_leave_no_handle_open(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -611,6 +612,7 @@ def test_writer_threads_stop_at_a_failure_and_leave_no_handle_open(
     assert not [t for t in threading.enumerate() if t.name.startswith("ingressgen-stage")]
     assert not (base / "out").exists() or tree(base / "out") == {}
     assert beside(base) == []
+
 
 def test_a_journal_naming_paths_outside_out_is_refused(base: Path) -> None:
     render(base, [gen(SVC_A, doc("a"), A)], A)
@@ -750,3 +752,17 @@ def test_out_on_its_own_mount_point_is_rendered_in_place(base: Path) -> None:
         assert leftovers(out) == []
     finally:
         subprocess.run(["umount", str(out)], check=False)
+
+
+_RECORD_TEXT = st.text(alphabet=st.sampled_from('ab/.-_é"\\\n\x00\U0001f600'), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_RECORD_TEXT, st.lists(_RECORD_TEXT, max_size=3).map(tuple), max_size=5))
+def test_the_record_is_written_as_json_dumps_writes_it(record: dict[str, tuple[str, ...]]) -> None:
+    """The record is committed: its bytes must stay those of json.dumps(indent=2, sort_keys),
+    which it is no longer built with (for speed)."""
+    from ingressgen.output.record import record_bytes
+
+    document = {"files": {path: list(ids) for path, ids in record.items()}, "version": 1}
+    assert record_bytes(record) == (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

@@ -115,21 +115,21 @@ class OutFolder:
             return None
         name = _name(rel)
         try:
+            fd = _open_folder(parent, rel)
+        except FileNotFoundError:
+            if not create:
+                self._missing.add(rel)
+                return None
             try:
-                fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
-            except FileNotFoundError:
-                if not create:
-                    self._missing.add(rel)
-                    return None
                 os.mkdir(name, dir_fd=parent)
-                self._missing.discard(rel)
-                # Another process may swap the new folder for a link before it is opened: the
-                # open below refuses the link exactly as the first one does.
-                fd = os.open(name, _FOLDER_FLAGS, dir_fd=parent)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                raise Blocked(rel) from None
-            raise
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise Blocked(rel) from None
+                raise
+            self._missing.discard(rel)
+            # Another process may swap the new folder for a link before it is opened: the open
+            # below refuses the link exactly as the first one does.
+            fd = _open_folder(parent, rel)
         self._folders[rel] = fd
         if len(self._folders) > _CACHED_FOLDERS:
             os.close(self._folders.popitem(last=False)[1])
@@ -240,17 +240,31 @@ class OutFolder:
 
     def own_handle(self, folder: str) -> int:
         """A handle of the existing folder `folder` that the caller must close: it stays open
-        however many other folders are opened meanwhile."""
-        fd = self.folder(folder)
-        if fd is None:
+        however many other folders are opened meanwhile. Opened beside the cached handles,
+        not through them: caching it would close another folder's handle to make room."""
+        cached = self._folders.get(folder) if folder else self._root
+        if cached is not None:
+            return os.dup(cached)
+        parent = self.folder(posixpath.dirname(folder))
+        if parent is None:
             raise FileNotFoundError(errno.ENOENT, "folder is missing", folder)
-        return os.dup(fd)
+        return _open_folder(parent, folder)
 
     def _existing_folder(self, rel: str) -> int:
         fd = self.folder(posixpath.dirname(rel))
         if fd is None:
             raise FileNotFoundError(errno.ENOENT, "folder is missing", posixpath.dirname(rel))
         return fd
+
+
+def _open_folder(parent: int, rel: str) -> int:
+    """Open the folder `rel` by its name in `parent`, never through a link (Blocked)."""
+    try:
+        return os.open(_name(rel), _FOLDER_FLAGS, dir_fd=parent)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Blocked(rel) from None
+        raise
 
 
 def inside(rel: str) -> bool:

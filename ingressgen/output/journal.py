@@ -50,7 +50,9 @@ class Journal:
             "state": self.state,
             "version": _VERSION,
         }
-        return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
+        # Compact: the indented form goes through json's pure-Python encoder, which took 5 ms
+        # for each of the two journals of a 1,000-profile run. It exists only while a run writes.
+        return (json.dumps(document, separators=(",", ":"), sort_keys=True) + "\n").encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Journal:

@@ -176,6 +176,9 @@ class _Disk:
         self.out_dir = out_dir
         self.out = out
         self._read: dict[str, bytes | None] = {}
+        # Planning asks about each new file's folders several times; it runs under out/'s
+        # lock, so an answer stays true for the plan.
+        self._entries: dict[str, str] = {}
 
     def read(self, rel: str) -> bytes | None:
         if rel not in self._read:
@@ -183,7 +186,9 @@ class _Disk:
         return self._read[rel]
 
     def entry(self, rel: str) -> str:
-        return self.out.entry(rel) if self.out is not None else "missing"
+        if rel not in self._entries:
+            self._entries[rel] = self.out.entry(rel) if self.out is not None else "missing"
+        return self._entries[rel]
 
     def record(self) -> Record:
         if self.entry(RECORD_NAME) == "missing":

@@ -6,6 +6,7 @@ the record lists it and the file itself still starts with ingressgen's header.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,14 @@ def carries_header(data: bytes) -> bool:
 
 
 def parse_record(data: bytes) -> Record:
+    """The record in `data` (a copy the caller may change); CorruptRecord when it is not one."""
+    return dict(_parsed_record(data))
+
+
+# A render reads the record twice, before it plans and again under out/'s lock: the same bytes
+# are parsed once (checking 1,000 entries cost 3-4 ms).
+@functools.lru_cache(maxsize=2)
+def _parsed_record(data: bytes) -> Record:
     try:
         document = json.loads(data)
     except ValueError as exc:  # JSON and UTF-8 decoding errors alike
@@ -66,9 +75,24 @@ def parse_record(data: bytes) -> Record:
 
 
 def record_bytes(record: Record) -> bytes:
-    files = {path: list(ids) for path, ids in record.items()}
-    document = {"files": files, "version": _RECORD_VERSION}
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+    """The record as `json.dumps(..., indent=2, sort_keys=True)` writes it, byte for byte (it
+    is committed), built line by line: the indented form goes through json's pure-Python
+    encoder, which took 4-5 ms for the record of 1,000 profiles, twice a run."""
+    lines = ["{"]
+    if record:
+        lines.append('  "files": {')
+        entries = []
+        for path in sorted(record):
+            ids = ",\n".join(f"      {json.dumps(source)}" for source in record[path])
+            body = f"[\n{ids}\n    ]" if ids else "[]"
+            entries.append(f"    {json.dumps(path)}: {body}")
+        lines.append(",\n".join(entries))
+        lines.append("  },")
+    else:
+        lines.append('  "files": {},')
+    lines.append(f'  "version": {_RECORD_VERSION}')
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 def valid_path(path: str) -> bool:
