@@ -510,10 +510,13 @@ def test_a_crash_during_the_renames_is_finished_by_the_next_run(
 
 @pytest.fixture(params=["one thread", "writer threads"])
 def staging(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with both ways of staging files: small runs write them in this thread,
-    large ones with writer threads (output/writers.py); a failure must be undone alike."""
+    """Run a test with both ways of staging files: in this thread, and with writer threads
+    (output/writers.py) once files prove slow to create; a failure must be undone alike."""
     if request.param == "writer threads":
-        monkeypatch.setattr("ingressgen.output.journal.THREADED_FROM", 0)
+        monkeypatch.setattr("ingressgen.output.journal.PROBE_FILES", 0)
+        monkeypatch.setattr("ingressgen.output.journal.SLOW_FILE", 0.0)
+    else:
+        monkeypatch.setattr("ingressgen.output.journal.SLOW_FILE", float("inf"))
     return str(request.param)
 
 
@@ -589,7 +592,8 @@ def test_writer_threads_stop_at_a_failure_and_leave_no_handle_open(
 ) -> None:
     """Many folders, the 20th file write fails: the run is undone, every folder handle the
     writers were given is closed, and no writer thread is left."""
-    monkeypatch.setattr("ingressgen.output.journal.THREADED_FROM", 0)
+    monkeypatch.setattr("ingressgen.output.journal.PROBE_FILES", 0)
+    monkeypatch.setattr("ingressgen.output.journal.SLOW_FILE", 0.0)
     files = [gen(f"ns/svc-{i:03d}/service-svc-{i:03d}.yaml", doc(f"s{i}"), A) for i in range(150)]
     original = OutFolder.write_new
     count = {"n": 0}

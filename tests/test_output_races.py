@@ -163,13 +163,14 @@ def test_a_folder_swapped_for_a_link_mid_render_never_redirects_a_write(tmp_path
 
 # The child slows each file operation a little, so that a random moment often falls inside the
 # writes rather than in start-up; the operations themselves are the real ones.
-# Its argument is the number of files from which staging uses writer threads: the runs
-# alternate between staging in one thread and with writer threads (output/writers.py).
+# Its argument is how many seconds a file may take before staging turns to writer threads:
+# the runs alternate between staging in one thread and with writer threads (writers.py).
 CHILD = """
 import sys, time
 import ingressgen.output.journal
 from ingressgen.output.folders import OutFolder
-ingressgen.output.journal.THREADED_FROM = int(sys.argv[1])
+ingressgen.output.journal.PROBE_FILES = 0
+ingressgen.output.journal.SLOW_FILE = float(sys.argv[1])
 for name in ("write_new", "rename"):
     original = getattr(OutFolder, name)
     def slowed(self, *args, _original=original):
@@ -212,7 +213,7 @@ def test_signals_at_random_moments_leave_out_old_or_new_never_between(tmp_path: 
         shutil.copytree(saved, tmp_path / "out")
         lay_profiles(tmp_path / "profiles", new_profiles)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(iteration % 2 * 10**9)],
+            [sys.executable, "-c", CHILD, ("0", "inf")[iteration % 2]],
             cwd=tmp_path,
             env=_env(),
             stdout=subprocess.DEVNULL,

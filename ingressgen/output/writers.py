@@ -1,13 +1,14 @@
-"""Threads that write a run's staged files, for a run that writes many (journal.stage).
+"""Threads that write a run's staged files once creating files proves slow (journal.stage).
 
 Creating a file is mostly the kernel's work, done without the GIL. On ext4 without a journal
 (these machines' disk) it also scans past every inode freed in the last minutes: after a large
 delete (`rm -rf out`, a test suite's temporary folders) a new file can cost a millisecond of
-kernel time. Rendering 1,000 profiles into an empty out/ just after 3,000 files were deleted
-took 0.84 s (median of 8, up to 2.1 s) writing in one thread, 0.59 s (up to 0.97 s) with four
-writers; on tmpfs the two are alike (0.51 s and 0.52 s). The folders are created first, by the
-calling thread, parents first; it then only waits (a thread that kept working beside the
-writers made them wait for the GIL: 60-100 ms more on tmpfs).
+kernel time, which threads overlap on every core. Elsewhere (10-20 us a file) they only add GIL
+hand-offs, so journal.stage turns to them only once its first files prove slow. Rendering 1,000
+profiles into an empty out/ (medians of 8 alternating runs): on this disk right after 3,000
+deletions, 0.70 s in one thread, 0.61 s turning to threads when slow, 0.57 s with threads from
+the start; on tmpfs, 0.489 s, 0.485 s and 0.511 s. The folders are created first, by the
+calling thread, which then only waits (working beside the writers made them wait for the GIL).
 
 Each folder's files are written by one thread through a handle of that folder which the thread
 owns and closes: out/'s cached handles (folders.py) belong to the calling thread alone.
