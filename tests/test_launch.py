@@ -41,3 +41,40 @@ def test_long_output_reaches_the_reader_whole(tmp_path: Path) -> None:
 def test_usage_errors_keep_their_exit_code() -> None:
     result = entry_point("render", "--no-such-option")
     assert result.returncode == 2 and "no such option" in result.stderr.lower()
+
+
+# Runs the entry point and, as it leaves (through os._exit), reports the plugin setting and
+# the target modules it loaded.
+_REPORT_START_UP = """
+import os, sys
+leave = os._exit
+def report_and_leave(code):
+    loaded = sorted(m for m in sys.modules if m.startswith("ingressgen.targets."))
+    print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), *loaded, file=sys.stderr, flush=True)
+    leave(code)
+os._exit = report_and_leave
+import ingressgen.launch
+sys.argv = ["ingressgen", *sys.argv[1:]]
+ingressgen.launch.main()
+"""
+
+
+def test_a_metallb_render_loads_no_cloudflare_code_and_no_pydantic_plugin(
+    tmp_path: Path,
+) -> None:
+    """Start-up costs only what the run needs: the Cloudflare target is imported for
+    Cloudflare profiles alone, and pydantic is told not to look for plugins (unless the user
+    says otherwise)."""
+    shutil.copy(REPOSITORY / "profiles/messaging-service.yaml", tmp_path / "one.yaml")
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    environment.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    command = [sys.executable, "-c", _REPORT_START_UP, "render", "one.yaml", "--out", "out"]
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = done.stderr.strip().splitlines()[-1].split()
+    assert report[0] == "__all__"
+    assert "ingressgen.targets.metallb.target" in report
+    assert not [m for m in report if m.startswith("ingressgen.targets.cloudflare")]
+    environment["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1].split()[0] == "some-plugin"
