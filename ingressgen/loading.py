@@ -138,12 +138,16 @@ class PathForms:
 
     def __init__(self, base_dir: Path | None = None) -> None:
         self._cwd = os.getcwd()
+        self._absolute: dict[str, str] = {}  # each file is asked about three or four times
         self._base = self.absolute(base_dir) if base_dir is not None else self._cwd
 
     def absolute(self, path: Path | str) -> str:
         """os.path.abspath(path)."""
         text = os.fspath(path)
-        return posixpath.normpath(posixpath.join(self._cwd, text))
+        found = self._absolute.get(text)
+        if found is None:
+            found = self._absolute[text] = posixpath.normpath(posixpath.join(self._cwd, text))
+        return found
 
     def profile_id(self, path: Path | str) -> str:
         """The path relative to the base folder (the parent of --out)."""
@@ -204,14 +208,16 @@ class _Reader:
         # What render's worker read ahead (prefetch.py), used only for an identical text.
         self._prefetched = prefetched or {}
         self._files: dict[str, list[Document]] = {}
-        self._roots: dict[Path, Path] = {}
+        self._roots: dict[str, Path] = {}
 
-    def repository_root(self, folder: Path) -> Path:
-        """`repository_root`, looked up once per folder: a folder of 1,000 profiles would
-        otherwise test every parent for `.git` 1,000 times."""
-        if folder not in self._roots:
-            self._roots[folder] = repository_root(folder)
-        return self._roots[folder]
+    def repository_root(self, file: Path) -> Path:
+        """`repository_root` of a file's folder, looked up once per folder: a folder of 1,000
+        profiles would otherwise test every parent for `.git` 1,000 times."""
+        folder = os.path.dirname(self.places.absolute(file))
+        found = self._roots.get(folder)
+        if found is None:
+            found = self._roots[folder] = repository_root(Path(folder))
+        return found
 
     def documents(self, file: Path) -> list[Document]:
         """The file's documents (empty ones left out), or InputError located in it."""
@@ -385,7 +391,7 @@ def _load_document(
     if document.own_kind == BASE_KIND:
         # A base is checked only as part of the profiles built on it.
         return None
-    root = reader.repository_root(document.file.parent)
+    root = reader.repository_root(document.file)
     resolved = resolve(document, reader.base, root)
     data = resolved.data
     positions: SourcePositions = document.positions
