@@ -22,6 +22,7 @@ compares the two on every path of many documents).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -83,9 +84,13 @@ def skeletons(text: str) -> list[Skeleton] | None:
         nodes = list(yaml.compose_all(text, Loader=_Composer))
     except yaml.YAMLError:
         return None  # ruamel.yaml decides what an unreadable text means
-    if not all(map(_plain_keys_once, nodes)):
-        return None
-    return [_skeleton(node) for node in nodes]
+    found = []
+    for node in nodes:
+        skeleton = _skeleton(node)
+        if skeleton is None:
+            return None
+        found.append(skeleton)
+    return found
 
 
 class FastStream:
@@ -160,25 +165,36 @@ class FastStream:
         return position
 
 
-def _skeleton(root: Any) -> Skeleton:
+def _skeleton(root: Any) -> Skeleton | None:
     """A node tree's skeleton, built children first without recursion (a document may be
-    nested deeper than Python's stack)."""
+    nested deeper than Python's stack); None when a mapping has a key that is not a plain
+    string to both readers, or a key twice (ruamel.yaml then answers, or refuses the text).
+    One walk does both: render's worker composes 1,000 profiles' positions while the first
+    process imports, and two walks made the first process wait for it."""
+    mapping_node, sequence_node, scalar_node = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
     built: dict[int, Skeleton] = {}
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, children_built = stack.pop()
         mark = node.start_mark
-        if isinstance(node, yaml.MappingNode):
+        kind = node.__class__
+        if kind is mapping_node:
             if not children_built:
                 stack.append((node, True))
                 stack.extend((value, False) for _, value in node.value)
                 continue
-            entries = {
-                key.value: (key.start_mark.line, key.start_mark.column, built.pop(id(value)))
-                for key, value in node.value
-            }
+            entries: dict[str, tuple[int, int, Skeleton]] = {}
+            for key, value in node.value:
+                # libyaml gives a plain scalar the style "", PyYAML's Python parser None.
+                if key.__class__ is not scalar_node:
+                    return None
+                name = key.value
+                if (not key.style and not _plain_string(name)) or name in entries:
+                    return None
+                key_mark = key.start_mark
+                entries[name] = (key_mark.line, key_mark.column, built.pop(id(value)))
             built[id(node)] = (MAPPING, mark.line, mark.column, entries)
-        elif isinstance(node, yaml.SequenceNode):
+        elif kind is sequence_node:
             if not children_built:
                 stack.append((node, True))
                 stack.extend((item, False) for item in node.value)
@@ -197,27 +213,7 @@ def _empty(node: Skeleton) -> bool:
     return node[0] == SCALAR and bool(node[3])
 
 
-def _plain_keys_once(root: Any) -> bool:
-    """Whether every mapping in the document has string keys only, each once (walked without
-    recursion: a document may be nested deeper than Python's stack)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    return False
-                # libyaml gives a plain scalar the style "", PyYAML's Python parser None.
-                if (not key.style and not _plain_string(key.value)) or key.value in seen:
-                    return False
-                seen.add(key.value)
-                stack.append(value)
-    return True
-
-
+@functools.lru_cache(maxsize=4096)  # profiles repeat the same keys
 def _plain_string(text: str) -> bool:
     return _PLAIN_STRING_KEY.fullmatch(text) is not None and (
         text.lower() not in _WORDS_READ_AS_OTHER_TYPES

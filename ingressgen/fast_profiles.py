@@ -56,25 +56,34 @@ def read_profile_documents(text: str) -> list[Any] | None:
 
 
 def _within_limits(root: Any) -> bool:
-    stack: list[tuple[Any, int]] = [(root, 1)]
-    count = 0
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if depth > _MAX_DEPTH or count > _MAX_VALUES:
+    """Whether a document stays within half of ProfileLoader's limits and every string in it
+    (keys too) is one YAML 1.1 reads alike. Walked level by level, each value looked at once
+    by its exact type (yaml-rs builds nothing else): render's worker reads 1,000 profiles
+    while the first process imports, and a slower walk made the first process wait for it."""
+    count, depth, level = 0, 1, [root]
+    while level:
+        if depth > _MAX_DEPTH:
             return False
-        if isinstance(value, dict):
-            count += len(value)  # the keys, which ProfileLoader counts as values too
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _MAX_INT:
-            return False
-        if isinstance(value, dict):
-            if not all(_plain_text_in_yaml_1_1(key) for key in value if isinstance(key, str)):
+        below: list[Any] = []
+        for value in level:
+            count += 1
+            kind = value.__class__
+            if kind is dict:
+                count += len(value)  # the keys, which ProfileLoader counts as values too
+                for key in value:
+                    if key.__class__ is str and not _plain_text_in_yaml_1_1(key):
+                        return False
+                below.extend(value.values())
+            elif kind is list:
+                below.extend(value)
+            elif kind is str:
+                if not _plain_text_in_yaml_1_1(value):
+                    return False
+            elif kind is int and abs(value) >= _MAX_INT:
                 return False
-        elif isinstance(value, str) and not _plain_text_in_yaml_1_1(value):
+        if count > _MAX_VALUES:
             return False
+        level, depth = below, depth + 1
     return True
 
 

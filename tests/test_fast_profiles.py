@@ -168,3 +168,65 @@ def flow_list_texts(draw: st.DrawFn) -> str:
 @given(flow_list_texts())
 def test_generated_flow_lists_read_the_same_or_go_to_profile_loader(text: str) -> None:
     assert agrees(text)
+
+
+def _within_limits_value_by_value(root: Any) -> bool:
+    """The limit walk as first written, value by value from a stack: the oracle for the
+    level-by-level walk fast_profiles now takes."""
+    from ingressgen import fast_profiles as fp
+
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if depth > fp._MAX_DEPTH or count > fp._MAX_VALUES:
+            return False
+        if isinstance(value, dict):
+            count += len(value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= fp._MAX_INT:
+            return False
+        if isinstance(value, dict):
+            if not all(fp._plain_text_in_yaml_1_1(k) for k in value if isinstance(k, str)):
+                return False
+        elif isinstance(value, str) and not fp._plain_text_in_yaml_1_1(value):
+            return False
+    return True
+
+
+_LIMIT_SCALARS = st.one_of(
+    st.sampled_from(["a", "on", "1:20", "=", "x y", "", "~", "0x1"]),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.booleans(),
+    st.none(),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    document=st.recursive(
+        _LIMIT_SCALARS,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from(["a", "b", "on", "1:20", "k"]), inner, max_size=3),
+        ),
+        max_leaves=40,
+    ),
+    depth=st.integers(min_value=2, max_value=6),
+    values=st.integers(min_value=3, max_value=60),
+)
+def test_the_limit_walk_agrees_with_the_value_by_value_walk(
+    document: Any, depth: int, values: int
+) -> None:
+    from ingressgen import fast_profiles as fp
+
+    # Small limits, so that both walks often reach them.
+    saved = fp._MAX_DEPTH, fp._MAX_VALUES
+    fp._MAX_DEPTH, fp._MAX_VALUES = depth, values
+    try:
+        assert fp._within_limits(document) == _within_limits_value_by_value(document)
+    finally:
+        fp._MAX_DEPTH, fp._MAX_VALUES = saved
