@@ -23,13 +23,15 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "bench"))
 from corpus import CLOUDFLARE, METALLB  # noqa: E402
 
-# Runs the real entry point, with the worker or without it (PREFETCH=off), and records in
-# PREFETCH_LOG how many files the worker handed over.
+# Runs the real entry point, with the worker or without it (PREFETCH=off), its answer left in
+# memory or sent through the pipe, and records in PREFETCH_LOG how many files it handed over.
 _ENTRY = """
 import os, sys
 from ingressgen import loading, prefetch
 if os.environ["PREFETCH"] == "off":
     prefetch.may_help = lambda arguments: False
+if os.environ["PREFETCH"] == "through the pipe":
+    prefetch._answer_store = lambda: None
 collect = loading.collect
 def counted(files):
     found = collect(files)
@@ -43,13 +45,16 @@ main()
 """
 
 
-def render(tmp_path: Path, prefetching: bool, *arguments: str) -> tuple[int, str, str, int]:
+def render(
+    tmp_path: Path, prefetching: bool, *arguments: str, through_the_pipe: bool = False
+) -> tuple[int, str, str, int]:
     """Exit code, stdout, stderr, and how many texts the worker handed over."""
     log = tmp_path / f"prefetched-{prefetching}"
+    mode = "through the pipe" if through_the_pipe else "on" if prefetching else "off"
     environment = {
         **os.environ,
         "PYTHONPATH": str(REPOSITORY),
-        "PREFETCH": "on" if prefetching else "off",
+        "PREFETCH": mode,
         "PREFETCH_LOG": str(log),
     }
     command = [sys.executable, "-c", _ENTRY, "render", *arguments]
@@ -90,6 +95,9 @@ def test_a_large_render_is_byte_identical_with_and_without_the_worker(tmp_path: 
     assert render(tmp_path / "shared", True, "profiles", "--check")[0] == 0
     (tmp_path / "shared/out-shared").rename(tmp_path / "alone/out")
     assert render(tmp_path / "alone", False, "profiles", "--check")[0] == 0
+    # The answer sent through the pipe (where there is no in-memory file) is the same one.
+    piped = render(tmp_path / "alone", True, "profiles", "--check", through_the_pipe=True)
+    assert piped[0] == 0 and piped[3] == 3 * prefetch.PREFETCH_FROM
 
 
 def test_mistakes_are_reported_alike_and_nothing_is_written(tmp_path: Path) -> None:
