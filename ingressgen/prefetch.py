@@ -198,24 +198,19 @@ def collect(files: int) -> Prefetched:
     try:
         worker.submit(None, 0)
         reply = worker.results()
-        data = reply if isinstance(reply, bytes) else _read_all(_require(_store), reply)
-        answer: Prefetched = marshal.loads(data)
+        if isinstance(reply, int) and _store is not None:
+            reply = _read_all(_store, reply)
+        answer: Prefetched = marshal.loads(reply)
     except BaseException as error:
         worker.dismiss()
         from ingressgen.errors import InternalError
 
-        if isinstance(error, InternalError | OSError | ValueError | EOFError):
+        if isinstance(error, InternalError | OSError | ValueError | EOFError | TypeError):
             return {}  # its reading was a shortcut: the first process reads everything itself
         raise
     finally:
         _close_store()
     return answer
-
-
-def _require(store: int | None) -> int:
-    if store is None:
-        raise OSError("the worker left its answer in memory, but there is no store")
-    return store
 
 
 def _profile_files(path: str) -> Iterator[str]:

@@ -43,14 +43,16 @@ def test_usage_errors_keep_their_exit_code() -> None:
     assert result.returncode == 2 and "no such option" in result.stderr.lower()
 
 
-# Runs the entry point and, as it leaves (through os._exit), reports the plugin setting and
-# the target modules it loaded.
+# Runs the entry point and, as it leaves (through os._exit), reports the plugin setting,
+# whether the cyclic garbage collector is on, and the target modules it loaded.
 _REPORT_START_UP = """
 import os, sys
 leave = os._exit
 def report_and_leave(code):
     loaded = sorted(m for m in sys.modules if m.startswith("ingressgen.targets."))
-    print(os.environ.get("PYDANTIC_DISABLE_PLUGINS"), *loaded, file=sys.stderr, flush=True)
+    import gc
+    setting = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    print(setting, gc.isenabled(), *loaded, file=sys.stderr, flush=True)
     leave(code)
 os._exit = report_and_leave
 import ingressgen.launch
@@ -63,8 +65,8 @@ def test_a_metallb_render_loads_no_cloudflare_code_and_no_pydantic_plugin(
     tmp_path: Path,
 ) -> None:
     """Start-up costs only what the run needs: the Cloudflare target is imported for
-    Cloudflare profiles alone, and pydantic is told not to look for plugins (unless the user
-    says otherwise)."""
+    Cloudflare profiles alone, pydantic is told not to look for plugins (unless the user
+    says otherwise), and a render runs without the cyclic garbage collector."""
     shutil.copy(REPOSITORY / "profiles/messaging-service.yaml", tmp_path / "one.yaml")
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     environment.pop("PYDANTIC_DISABLE_PLUGINS", None)
@@ -73,6 +75,7 @@ def test_a_metallb_render_loads_no_cloudflare_code_and_no_pydantic_plugin(
     assert done.returncode == 0, done.stderr
     report = done.stderr.strip().splitlines()[-1].split()
     assert report[0] == "__all__"
+    assert report[1] == "False"
     assert "ingressgen.targets.metallb.target" in report
     assert not [m for m in report if m.startswith("ingressgen.targets.cloudflare")]
     environment["PYDANTIC_DISABLE_PLUGINS"] = "some-plugin"

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -616,6 +617,29 @@ def test_writer_threads_stop_at_a_failure_and_leave_no_handle_open(
     assert not [t for t in threading.enumerate() if t.name.startswith("ingressgen-stage")]
     assert not (base / "out").exists() or tree(base / "out") == {}
     assert beside(base) == []
+
+
+@pytest.mark.parametrize("seconds_a_file", [0.0, 0.0005])
+def test_staging_turns_to_writer_threads_only_when_files_are_slow_to_create(
+    base: Path, monkeypatch: pytest.MonkeyPatch, seconds_a_file: float
+) -> None:
+    """The first 32 files are written by the calling thread; when they took over 200 us each
+    (the journal's PROBE_FILES and SLOW_FILE), the rest go to writer threads, else not."""
+    original = OutFolder.write_new
+    writers: set[str] = set()
+
+    def timed(self: OutFolder, rel: str, data: bytes, folder: int | None = None) -> None:
+        if ".ingressgen-tmp" in rel:
+            writers.add(threading.current_thread().name)
+            time.sleep(seconds_a_file)
+        original(self, rel, data, folder)
+
+    monkeypatch.setattr(OutFolder, "write_new", timed)
+    files = [gen(f"ns/svc-{i:03d}/service-svc-{i:03d}.yaml", doc(f"s{i}"), A) for i in range(60)]
+    assert render(base, files, A)
+    threaded = {name for name in writers if name.startswith("ingressgen-stage")}
+    assert bool(threaded) == (seconds_a_file > 0)
+    assert threading.current_thread().name in writers  # the probe files, always
 
 
 def test_a_journal_naming_paths_outside_out_is_refused(base: Path) -> None:
